@@ -12,6 +12,10 @@ py=${PYTHON:-python3.11}
 cache=${YINLING_CACHE:-$HOME/.cache/yinling}
 hash=$(sha256sum "$lock" | cut -c1-16)
 env="$cache/envs/$name-$hash"
+mkdir -p "$cache/envs"
+# One builder at a time per environment (two makes in parallel must not share a half-built env).
+exec 9>"$cache/envs/.$name.lock"
+flock 9
 
 if [ ! -f "$env/.complete" ]; then
   echo "[env] building $name environment from $lock into $env (first time only)"
