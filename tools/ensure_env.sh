@@ -7,6 +7,8 @@
 # added through a .pth file, so this clone's own editable installs and console scripts
 # live in LINK while the 2.5 GB of dependencies are built only when the lock changes.
 set -euo pipefail
+# The machine's pip config names local mirror folders that may be absent; drop that noise only.
+pip_q() { "$@" 2>&1 | { grep -v "^WARNING: Location .* is ignored" || true; }; return "${PIPESTATUS[0]}"; }
 name=$1; lock=$2; link=$3; shift 3
 py=${PYTHON:-python3.11}
 cache=${YINLING_CACHE:-$HOME/.cache/yinling}
@@ -22,8 +24,8 @@ if [ ! -f "$env/.complete" ]; then
   rm -rf "$env"
   mkdir -p "$cache/envs"
   "$py" -m venv "$env"
-  "$env/bin/python" -m pip install -q --upgrade "pip==24.3.1" "setuptools==75.6.0" "wheel==0.45.1"
-  "$env/bin/python" -m pip install -q --no-deps "$@" -r "$lock"
+  pip_q "$env/bin/python" -m pip install -q --upgrade "pip==24.3.1" "setuptools==75.6.0" "wheel==0.45.1"
+  pip_q "$env/bin/python" -m pip install -q --no-deps "$@" -r "$lock"
   touch "$env/.complete"
 fi
 

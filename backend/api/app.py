@@ -1,0 +1,29 @@
+"""The FastAPI application factory."""
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from backend.api import errors
+from backend.api.routes import auth, family, intake, orders, persons, reference, transfers
+from backend.api.state import AppState
+from backend.core.config import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
+    state = state or AppState.from_settings(settings or get_settings())
+    app = FastAPI(title="Yinling 银龄 time-bank API", version="1", docs_url="/docs",
+                  description="People, orders and the hash-chained time-coin ledger.")
+    app.state.yinling = state
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, persons, family, orders, transfers, reference, intake):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health():
+        return {"status": "ok", "policy": state.policy.name, "database": state.engine.dialect.name}
+
+    return app

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["elder", "volunteer", "family"]
+Relation = Literal["spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
+
+
+class PersonCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+    phone: str
+    birth_date: date
+    station_id: int
+    roles: list[Role] = Field(min_length=1)
+    id_number: str | None = None
+    address: str | None = Field(None, max_length=200)
+    lat: float | None = None
+    lon: float | None = None
+    guardian_id: int | None = None
+
+
+class LinkedElder(BaseModel):
+    id: int
+    name: str
+    relation: str
+    consent: str
+
+
+class PersonPublic(BaseModel):
+    """What callers may see: the ID number only masked, never its hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    phone: str
+    birth_date: date
+    roles: list[str]
+    id_masked: str | None
+    address: str | None
+    lat: float | None
+    lon: float | None
+    station_id: int
+    status: str
+    linked_elders: list[LinkedElder] = []
+
+
+class FamilyLinkCreate(BaseModel):
+    elder_id: int
+    member_id: int
+    relation: Relation
+    consent: Literal["pending", "consented"] = "pending"
+
+
+class FamilyLinkPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    elder_id: int
+    member_id: int
+    relation: str
+    consent: str
+
+
+class FreezeRequest(BaseModel):
+    frozen: bool
+    reason: str = Field(min_length=1)
+
+
+class QualificationCreate(BaseModel):
+    kind: str = Field(min_length=1, max_length=30)
+    expires_on: date | None = None
+
+
+class BalancePublic(BaseModel):
+    person_id: int
+    minutes: int
+    coins_text: str
+
+
+class StarsPublic(BaseModel):
+    person_id: int
+    level: int
+    lifetime_service_minutes: int
+    next_level: int | None
+    minutes_to_next_level: int | None
+
+
+class HistoryItem(BaseModel):
+    seq: int
+    kind: str
+    minutes: int
+    at: str
+    memo: str
+
+
+class RegistrationCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+    phone: str
+    birth_date: date | None = None
+    id_number: str | None = None
+    roles: list[Role] = Field(min_length=1)
+    channel: Literal["phone", "chat", "operator", "paper"]
+    station_id: int | None = None
+    note: str | None = None
+
+
+class RegistrationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    phone: str
+    status: str
+
+
+class StationCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    level: Literal["city", "district", "street", "community", "other"]
+    parent_id: int | None = None
+    operator_phone: str | None = None
+
+
+class StationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+    path: str
+    district_id: int | None

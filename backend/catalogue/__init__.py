@@ -1,0 +1,1 @@
+"""The service catalogue: categories and items from the seeds, with tiers and synonyms."""

@@ -1,0 +1,1 @@
+"""The `yinling` command line."""

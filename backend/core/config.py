@@ -1,0 +1,55 @@
+"""The backend's settings: the only place that reads the environment."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev-service-token", "dev-secret-key"}
+
+
+class Settings(BaseSettings):
+    """Read once per process from ``YINLING_*`` variables (and ``DATABASE_URL``)."""
+
+    model_config = SettingsConfigDict(env_prefix="YINLING_", extra="ignore")
+
+    env: str = Field("dev", description="dev | test | prod; prod refuses placeholder secrets")
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{REPO_ROOT / 'var' / 'yinling.db'}",
+        validation_alias="DATABASE_URL",
+    )
+    policy: str = Field("default", description="policy profile name or path to a YAML file")
+    timezone: str = "Asia/Shanghai"
+    secret_key: str = Field("dev-secret-key", description="signs operator tokens and keys ID hashes")
+    service_tokens: str = Field(
+        "dev-service-token", description="comma-separated bearer tokens for the bot and IVR"
+    )
+    operator_token_hours: int = 12
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field("", description="URL the outside world uses, for links in PDFs")
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_prod(self) -> "Settings":
+        if self.env == "prod":
+            if self.secret_key in _PLACEHOLDERS or len(self.secret_key) < 16:
+                raise ValueError("YINLING_SECRET_KEY must be set to a real secret (16+ chars) in prod")
+            if any(t.strip() in _PLACEHOLDERS for t in self.service_tokens.split(",")):
+                raise ValueError("YINLING_SERVICE_TOKENS must not contain placeholder tokens in prod")
+        return self
+
+    @property
+    def service_token_set(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.service_tokens.split(",") if t.strip())
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,123 @@
+"""Appending to the ledger: the only code that writes entries, postings and balances.
+
+Writers serialise on the single ``ledger_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL;
+SQLite's ``BEGIN IMMEDIATE`` already gives one writer at a time), so sequence numbers have no
+gaps, each entry links to the true previous hash, and balance checks see committed balances.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from backend.core.errors import IdempotencyConflict, LedgerError, NotFound
+from backend.ledger.hashing import GENESIS_HASH, entry_hash
+from backend.ledger.records import Entry, Kind, Posting, Transaction
+from backend.ledger.validators import AccountState, check, raise_for
+from backend.models import Account, LedgerEntry, LedgerHead
+from backend.models import Posting as PostingRow
+from backend.models.base import utcnow
+
+
+def ensure_head(session: Session) -> None:
+    if session.get(LedgerHead, 1) is None:
+        session.add(LedgerHead(id=1, seq=0, hash=GENESIS_HASH))
+        session.flush()
+
+
+def service_minutes_by_account(txn_service_minutes: int, postings, kinds: dict[int, str]) -> dict[int, int]:
+    """Stars follow minutes served: they go to the person account(s) an entry touches."""
+    if not txn_service_minutes:
+        return {}
+    return {p[0]: txn_service_minutes for p in postings if kinds.get(p[0]) == "person"}
+
+
+def append(session: Session, txn: Transaction, *, now: datetime | None = None) -> Entry:
+    """Validate and append ``txn``; return the new entry (or the earlier one for a retried key)."""
+    head = session.execute(
+        select(LedgerHead).where(LedgerHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if head is None:
+        ensure_head(session)
+        head = session.get(LedgerHead, 1, with_for_update=True)
+
+    if txn.idempotency_key:
+        existing = session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == txn.idempotency_key))
+        if existing is not None:
+            earlier = load_entry(session, existing.seq)
+            if _same_request(earlier.transaction, txn):
+                return earlier
+            raise IdempotencyConflict(f"idempotency key {txn.idempotency_key!r} was used for a different transaction")
+
+    ids = sorted({p.account_id for p in txn.postings})
+    rows = session.execute(
+        select(Account.id, Account.kind, Account.balance, Account.frozen).where(Account.id.in_(ids))
+    ).all()
+    states = {r.id: AccountState(r.id, r.kind, r.balance, r.frozen) for r in rows}
+    raise_for(check(txn, states))
+    if txn.kind == Kind.REVERSAL:
+        _check_reversible(session, txn.reverses_seq)
+
+    seq, prev_hash = head.seq + 1, head.hash
+    created_at = now or utcnow()
+    legs = [(p.account_id, p.amount) for p in txn.postings]
+    digest = entry_hash(
+        seq=seq, created_at=created_at, kind=txn.kind, actor=txn.actor, channel=txn.channel,
+        memo=txn.memo, order_id=txn.order_id, reverses_seq=txn.reverses_seq,
+        service_minutes=txn.service_minutes, idempotency_key=txn.idempotency_key,
+        postings=legs, prev_hash=prev_hash,
+    )
+    session.execute(insert(LedgerEntry).values(
+        seq=seq, kind=txn.kind, created_at=created_at, actor=txn.actor, channel=txn.channel,
+        memo=txn.memo, order_id=txn.order_id, reverses_seq=txn.reverses_seq,
+        service_minutes=txn.service_minutes, idempotency_key=txn.idempotency_key,
+        prev_hash=prev_hash, hash=digest,
+    ))
+    session.execute(insert(PostingRow), [{"entry_seq": seq, "account_id": a, "amount": m} for a, m in legs])
+    balance_delta: dict[int, int] = defaultdict(int)
+    for account_id, amount in legs:
+        balance_delta[account_id] += amount
+    served = service_minutes_by_account(txn.service_minutes, legs, {i: s.kind for i, s in states.items()})
+    for account_id in sorted(balance_delta):
+        session.execute(update(Account).where(Account.id == account_id).values(
+            balance=Account.balance + balance_delta[account_id],
+            service_minutes=Account.service_minutes + served.get(account_id, 0),
+        ))
+    head.seq, head.hash = seq, digest
+    session.flush()
+    return Entry(seq=seq, created_at=created_at, transaction=txn, prev_hash=prev_hash, hash=digest)
+
+
+def _same_request(a: Transaction, b: Transaction) -> bool:
+    def key(t: Transaction):
+        return (t.kind, sorted((p.account_id, p.amount) for p in t.postings), t.order_id,
+                t.reverses_seq, t.service_minutes)
+    return key(a) == key(b)
+
+
+def _check_reversible(session: Session, seq: int | None) -> None:
+    target = session.get(LedgerEntry, seq)
+    if target is None:
+        raise NotFound(f"ledger entry {seq} does not exist", code="entry_not_found")
+    if target.kind == Kind.REVERSAL:
+        raise LedgerError(f"entry {seq} is itself a reversal; append a new transaction instead")
+    if session.scalar(select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq)) is not None:
+        raise LedgerError(f"entry {seq} is already reversed", code="already_reversed",
+                          message="这笔记录已经撤销过了。")
+
+
+def load_entry(session: Session, seq: int) -> Entry:
+    row = session.get(LedgerEntry, seq)
+    if row is None:
+        raise NotFound(f"ledger entry {seq} does not exist", code="entry_not_found")
+    legs = session.execute(
+        select(PostingRow.account_id, PostingRow.amount).where(PostingRow.entry_seq == seq).order_by(PostingRow.id)
+    ).all()
+    txn = Transaction(
+        kind=row.kind, postings=tuple(Posting(a, m) for a, m in legs), actor=row.actor,
+        channel=row.channel, memo=row.memo, order_id=row.order_id, reverses_seq=row.reverses_seq,
+        service_minutes=row.service_minutes, idempotency_key=row.idempotency_key,
+    )
+    return Entry(seq=row.seq, created_at=row.created_at, transaction=txn, prev_hash=row.prev_hash, hash=row.hash)

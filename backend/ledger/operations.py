@@ -1,0 +1,167 @@
+"""The ledger's business operations: each builds one transaction and applies the policy first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.core.errors import InvalidInput, PolicyViolation
+from backend.ledger import journal
+from backend.ledger.accounts import clearing_account, fund_account, person_account
+from backend.ledger.records import Entry, Kind, Posting, Transaction
+from backend.models import LedgerEntry
+from backend.models import Posting as PostingRow
+from backend.people.identity import age_on
+from backend.people.registry import DIRECT_RELATIONS, get_person, relation_between, spouse_of
+from backend.policy import PolicyProfile
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing and through which channel; recorded on every entry."""
+
+    name: str
+    channel: str
+
+
+def _positive(minutes: int) -> int:
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise InvalidInput(f"minutes must be a positive whole number, got {minutes!r}",
+                           code="invalid_amount", message="数量不对。")
+    return minutes
+
+
+def credit_service(session: Session, *, volunteer_id: int, station_id: int, served_minutes: int, tier: str,
+                   policy: PolicyProfile, actor: Actor, order_id: int | None = None,
+                   key: str | None = None, memo: str = "") -> list[Entry]:
+    """Credit hours served × the tier multiplier; above the policy cap, refuse or overflow to the fund."""
+    _positive(served_minutes)
+    get_person(session, volunteer_id)
+    coins = served_minutes * policy.multiplier(tier)
+    volunteer = person_account(session, volunteer_id)
+    clearing = clearing_account(session, station_id)
+    cap = policy.account_cap_minutes
+    excess = 0 if cap is None else max(0, volunteer.balance + coins - cap)
+    if excess and policy.cap_overflow == "reject":
+        raise PolicyViolation(f"credit of {coins} min would exceed the account cap of {cap} min",
+                              code="account_cap", message="账户时间币已到上限。")
+    entries = [journal.append(session, Transaction(
+        kind=Kind.SERVICE_CREDIT, postings=(Posting(clearing.id, -coins), Posting(volunteer.id, coins)),
+        actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id,
+        service_minutes=served_minutes, idempotency_key=key))]
+    if excess:
+        entries.append(journal.append(session, Transaction(
+            kind=Kind.CAP_OVERFLOW, postings=(Posting(volunteer.id, -excess), Posting(fund_account(session).id, excess)),
+            actor=actor.name, channel=actor.channel, memo="超出账户上限，转入公益基金", order_id=order_id,
+            idempotency_key=f"{key}:overflow" if key else None)))
+    return entries
+
+
+def check_redemption_age(session: Session, person_id: int, policy: PolicyProfile, today: date) -> None:
+    person = get_person(session, person_id)
+    if age_on(person.birth_date, today) >= policy.redemption_age:
+        return
+    spouse = spouse_of(session, person_id)
+    if spouse is not None and age_on(spouse.birth_date, today) >= policy.redemption_age:
+        return
+    raise PolicyViolation(f"redemption needs the holder or spouse to be {policy.redemption_age}+",
+                          code="redemption_age", message=f"本人或配偶年满{policy.redemption_age}周岁才能兑换。")
+
+
+def redeem(session: Session, *, person_id: int, station_id: int, minutes: int, policy: PolicyProfile,
+           today: date, actor: Actor, order_id: int | None = None, goods: bool = False,
+           key: str | None = None, memo: str = "") -> Entry:
+    """Spend coins on a service (or goods where the policy allows) in the station's district."""
+    _positive(minutes)
+    check_redemption_age(session, person_id, policy, today)
+    account = person_account(session, person_id)
+    if goods:
+        _check_goods_share(session, account.id, minutes, policy)
+    clearing = clearing_account(session, station_id)
+    return journal.append(session, Transaction(
+        kind=Kind.GOODS_REDEMPTION if goods else Kind.REDEMPTION,
+        postings=(Posting(account.id, -minutes), Posting(clearing.id, minutes)),
+        actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id, idempotency_key=key))
+
+
+def _check_goods_share(session: Session, account_id: int, minutes: int, policy: PolicyProfile) -> None:
+    if policy.goods_share_percent == 0:
+        raise PolicyViolation("this policy does not exchange coins for goods", code="goods_not_allowed",
+                              message="本地时间币不能兑换物品。")
+    earned = _sum_for(session, account_id, Kind.SERVICE_CREDIT)
+    spent = -_sum_for(session, account_id, Kind.GOODS_REDEMPTION)
+    allowed = earned * policy.goods_share_percent // 100
+    if spent + minutes > allowed:
+        raise PolicyViolation(f"goods share exhausted: {spent}+{minutes} > {allowed} min",
+                              code="goods_share", message=f"兑换物品最多用{policy.goods_share_percent}%的时间币。")
+
+
+def _sum_for(session: Session, account_id: int, kind: str) -> int:
+    return session.scalar(select(func.coalesce(func.sum(PostingRow.amount), 0))
+                          .join(LedgerEntry, LedgerEntry.seq == PostingRow.entry_seq)
+                          .where(PostingRow.account_id == account_id, LedgerEntry.kind == kind)) or 0
+
+
+def check_gift_allowed(session: Session, from_id: int, to_id: int, policy: PolicyProfile) -> None:
+    if from_id == to_id:
+        raise InvalidInput("cannot gift to oneself", code="gift_to_self", message="不能赠送给自己。")
+    get_person(session, to_id)
+    if policy.gift_recipients == "anyone":
+        return
+    link = relation_between(session, from_id, to_id)
+    if link is None:
+        raise PolicyViolation(f"policy {policy.name} allows gifts only to linked family",
+                              code="gift_not_allowed", message="按本地规定，只能赠送给已绑定的亲属。")
+    if policy.gift_recipients == "direct_relatives" and link.relation not in DIRECT_RELATIONS:
+        raise PolicyViolation(f"policy {policy.name} allows gifts only to direct relatives, not {link.relation}",
+                              code="gift_not_allowed", message="按本地规定，只能赠送给直系亲属。")
+
+
+def gift(session: Session, *, from_id: int, to_id: int, minutes: int, policy: PolicyProfile, actor: Actor,
+         key: str | None = None, memo: str = "") -> Entry:
+    _positive(minutes)
+    check_gift_allowed(session, from_id, to_id, policy)
+    sender, receiver = person_account(session, from_id), person_account(session, to_id)
+    return journal.append(session, Transaction(
+        kind=Kind.GIFT, postings=(Posting(sender.id, -minutes), Posting(receiver.id, minutes)),
+        actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
+
+
+def donate(session: Session, *, from_id: int, minutes: int, policy: PolicyProfile, actor: Actor,
+           key: str | None = None, memo: str = "") -> Entry:
+    _positive(minutes)
+    if not policy.donation_allowed:
+        raise PolicyViolation("donations are not allowed by this policy", code="donation_not_allowed",
+                              message="本地暂不接受捐赠。")
+    sender = person_account(session, from_id)
+    return journal.append(session, Transaction(
+        kind=Kind.DONATION, postings=(Posting(sender.id, -minutes), Posting(fund_account(session).id, minutes)),
+        actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
+
+
+def grant(session: Session, *, to_id: int, minutes: int, actor: Actor, key: str | None = None,
+          memo: str = "") -> Entry:
+    """Give fund coins to a priority elder (经济困难、失能、高龄 ...)."""
+    _positive(minutes)
+    receiver = person_account(session, to_id)
+    return journal.append(session, Transaction(
+        kind=Kind.GRANT, postings=(Posting(fund_account(session).id, -minutes), Posting(receiver.id, minutes)),
+        actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
+
+
+def reverse(session: Session, *, seq: int, reason: str, actor: Actor, key: str | None = None) -> Entry:
+    """Undo entry ``seq`` with opposite postings; the original stays, the reversal points at it.
+
+    Claw-back may take a person's balance below what they hold only if they already spent the
+    coins; then the reversal is refused (InsufficientBalance) and an operator must settle it.
+    """
+    if not reason.strip():
+        raise InvalidInput("a reversal needs a reason", code="reason_required", message="请说明撤销原因。")
+    original = journal.load_entry(session, seq)
+    txn = original.transaction
+    return journal.append(session, Transaction(
+        kind=Kind.REVERSAL, postings=tuple(Posting(p.account_id, -p.amount) for p in txn.postings),
+        actor=actor.name, channel=actor.channel, memo=reason, order_id=txn.order_id, reverses_seq=seq,
+        service_minutes=-txn.service_minutes, idempotency_key=key))

@@ -1,0 +1,1 @@
+"""Operational tasks behind the CLI: backup and restore."""

@@ -1,0 +1,50 @@
+"""Reading a paper back-fill sheet (CSV) into PaperRecords, reporting every bad row at once.
+
+Columns: volunteer_phone, recipient_phone, service, date (YYYY-MM-DD), start (HH:MM), end (HH:MM),
+reason. Times are local to the deployment. A sheet with any bad row imports nothing.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from backend.core.errors import InvalidInput, YinlingError
+from backend.orders.backfill import PaperRecord
+from backend.people.registry import find_by_phone
+
+COLUMNS = ("volunteer_phone", "recipient_phone", "service", "date", "start", "end", "reason")
+
+
+def read_sheet(session: Session, path: Path, *, tz: str, recorded_by: str) -> list[PaperRecord]:
+    records, problems = [], []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidInput(f"{path}: missing columns {missing}; expected {list(COLUMNS)}",
+                               code="invalid_sheet", message="补登表格的列不对。")
+        for line, row in enumerate(reader, start=2):
+            try:
+                records.append(_record(session, row, tz, recorded_by))
+            except (YinlingError, ValueError) as exc:
+                problems.append(f"line {line}: {getattr(exc, 'detail', exc)}")
+    if problems:
+        raise InvalidInput(f"{path}: {len(problems)} bad row(s), nothing imported: " + "; ".join(problems),
+                           code="invalid_sheet", message="补登表格有错误，没有导入。")
+    return records
+
+
+def _record(session: Session, row: dict, tz: str, recorded_by: str) -> PaperRecord:
+    zone = ZoneInfo(tz)
+    day = row["date"].strip()
+    started = datetime.fromisoformat(f"{day}T{row['start'].strip()}").replace(tzinfo=zone)
+    ended = datetime.fromisoformat(f"{day}T{row['end'].strip()}").replace(tzinfo=zone)
+    return PaperRecord(
+        volunteer_id=find_by_phone(session, row["volunteer_phone"]).id,
+        recipient_id=find_by_phone(session, row["recipient_phone"]).id,
+        service_slug=row["service"].strip(), started_at=started, ended_at=ended,
+        reason=row["reason"].strip(), recorded_by=recorded_by)

@@ -1,0 +1,1 @@
+"""People and their links: elders, volunteers, family members, organisations, qualifications."""

@@ -1,0 +1,40 @@
+"""`make run`: prepare the embedded database, seed demo data on first start, serve, print URLs."""
+from __future__ import annotations
+
+import uvicorn
+
+from backend.api.app import create_app
+from backend.api.state import AppState
+from backend.core.bootstrap import prepare_database, seed_demo
+from backend.core.config import get_settings
+from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
+
+
+def banner(settings) -> str:
+    base = settings.base_url
+    lines = [
+        "",
+        "Yinling 银龄 is running:",
+        f"  API + OpenAPI page   {base}/docs",
+        f"  health               {base}/health",
+        f"  service token        (YINLING_SERVICE_TOKENS) for the bot and IVR",
+        "  demo operator logins (POST /api/v1/auth/login):",
+        *[f"    {u} / {p}  ({name})" for u, p, name, _role, _st in DEMO_OPERATORS],
+        f"  demo family login    {PEOPLE[6].phone} / {DEMO_FAMILY_PASSWORD}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def serve_backend() -> None:
+    settings = get_settings()
+    state = AppState.from_settings(settings)
+    prepare_database(state)
+    if seed_demo(state):
+        print("demo data seeded into", state.engine.url.render_as_string(hide_password=True))
+    print(banner(settings), flush=True)
+    uvicorn.run(create_app(state=state), host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    serve_backend()
