@@ -1,0 +1,92 @@
+"""Shared fixtures: a real database per test (SQLite file, or a fresh PostgreSQL schema), the real
+app, and clients authenticated as the bot's service token or as an operator."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from backend.api.state import AppState
+from backend.core.bootstrap import prepare_database
+from backend.core.config import Settings
+from backend.core.db import make_engine, make_session_factory, unit_of_work
+from backend.policy import load_profile
+
+POSTGRES_URL = os.environ.get("YINLING_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+SERVICE_TOKEN = "test-service-token"
+_pg_reason: list[str] = []
+
+
+def postgres_available() -> bool:
+    if not _pg_reason:
+        try:
+            with create_engine(POSTGRES_URL).connect() as conn:
+                conn.execute(text("SELECT 1"))
+            _pg_reason.append("")
+        except OperationalError as exc:
+            _pg_reason.append(f"PostgreSQL at {POSTGRES_URL} did not answer: {exc.orig}")
+    return not _pg_reason[0]
+
+
+def pytest_report_header(config):
+    return "postgres: " + ("available" if postgres_available() else _pg_reason[0])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A URL to an empty database of each kind; PostgreSQL gets a throwaway schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'yinling.db'}"
+        return
+    if not postgres_available():
+        pytest.skip(_pg_reason[0])
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'yinling.db'}"
+
+
+def make_state(url: str, policy: str = "default") -> AppState:
+    settings = Settings(env="test", database_url=url, policy=policy, secret_key="test-secret-key-0123456789",
+                        service_tokens=SERVICE_TOKEN)
+    engine = make_engine(settings.database_url)
+    state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
+                     policy=load_profile(policy))
+    prepare_database(state)
+    return state
+
+
+@pytest.fixture
+def state(db_url) -> Iterator[AppState]:
+    st = make_state(db_url)
+    yield st
+    st.engine.dispose()
+
+
+@pytest.fixture
+def session(state):
+    with unit_of_work(state.sessions) as s:
+        yield s
+
+
+@pytest.fixture
+def client(state):
+    from fastapi.testclient import TestClient
+
+    from backend.api.app import create_app
+    with TestClient(create_app(state=state), headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as c:
+        yield c
