@@ -1,0 +1,249 @@
+"""The recogniser interface the IVR uses.
+
+``RecognitionService`` (one per process) owns the shared model and the decoding threads.
+``CallRecogniser`` (one per call) takes the call's audio in any chunk sizes and returns events:
+``SpeechStarted`` (barge-in), ``PartialResult`` and ``FinalUtterance``. Its ``feed`` is one loop
+over 20 ms frames driven by the pure endpointing step; Vosk only sees audio from just before
+speech starts until the utterance ends, always in the service's thread pool, so the event loop
+never blocks on decoding and a quiet line costs no decoding at all.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from enum import Enum
+from typing import Any, Literal, Sequence
+
+import numpy as np
+
+from speech import mulaw, pcm
+from speech.asr_text import normalise_transcript
+from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
+from speech.errors import AudioFormatError, ModelUnavailable, RecogniserClosed
+from speech.events import EndReason, FinalUtterance, PartialResult, RecognitionEvent, SpeechStarted, Word
+from speech.frames import FRAME_MS, PHONE_RATE, FrameBuffer
+from speech.model_store import ModelStore, unavailable_line
+from speech.profile import CallProfile
+from speech.resample import StreamResampler
+from speech.settings import SpeechSettings
+from speech.vosk_engine import Segment, VoskDecoder, model_knows
+
+log = logging.getLogger(__name__)
+
+Encoding = Literal["mulaw", "linear16"]
+UNKNOWN_WORD = "[unk]"
+_DECODE_BATCH_MS = 100  # hand Vosk 100 ms at a time: fewer thread hops, same latency at the end
+
+
+class SpeechMode(Enum):
+    VOICE = "voice"
+    KEYPAD = "keypad"
+
+
+class RecognitionService:
+    """One per process. ``start()`` loads the model (seconds) and reports the mode."""
+
+    def __init__(self, settings: SpeechSettings, store: ModelStore | None = None):
+        self.settings = settings
+        self.store = store or ModelStore(settings)
+        self.mode: SpeechMode | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    def start(self) -> SpeechMode:
+        """Load the model; on failure log one line and settle on keypad mode (never raises)."""
+        try:
+            self.store.get()
+        except ModelUnavailable as exc:
+            log.warning(unavailable_line(exc, self.settings))
+            self.mode = SpeechMode.KEYPAD
+            return self.mode
+        self._executor = ThreadPoolExecutor(self.settings.decode_threads, thread_name_prefix="vosk")
+        log.info("speech: recognition on, Vosk model %s", self.store.path)
+        self.mode = SpeechMode.VOICE
+        return self.mode
+
+    def open_call(
+        self, profile: CallProfile, *, encoding: Encoding = "mulaw", sample_rate: int = PHONE_RATE
+    ) -> "CallRecogniser":
+        """A recogniser for one call. Raises ``ModelUnavailable`` in keypad mode and
+        ``AudioFormatError`` for an encoding/rate the line cannot carry."""
+        if self.mode is None:
+            self.start()
+        if self.mode is not SpeechMode.VOICE or self._executor is None:
+            raise ModelUnavailable("speech recognition is off (keypad mode)")
+        if encoding == "mulaw" and sample_rate != PHONE_RATE:
+            raise AudioFormatError(f"μ-law audio must be {PHONE_RATE} Hz, not {sample_rate!r}")
+        if encoding not in ("mulaw", "linear16"):
+            raise AudioFormatError(f"unsupported encoding {encoding!r}")
+        if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= 48000:
+            raise AudioFormatError(f"unsupported sample rate {sample_rate!r}")
+        return CallRecogniser(self.store.get(), self._executor, self.settings, profile, encoding, sample_rate)
+
+    def close(self) -> None:
+        """Stop the decoding threads (waits for running steps; queued ones are dropped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+class CallRecogniser:
+    """Recognition for one call. Call ``feed``/``finish`` from one task at a time."""
+
+    def __init__(self, model: Any, executor: ThreadPoolExecutor, settings: SpeechSettings,
+                 profile: CallProfile, encoding: Encoding, sample_rate: int):
+        self._model, self._executor, self._settings = model, executor, settings
+        self._encoding, self.sample_rate = encoding, sample_rate
+        self._frame_samples = sample_rate * FRAME_MS // 1000
+        self._frames = FrameBuffer(self._frame_samples * (1 if encoding == "mulaw" else 2))
+        self._config = EndpointConfig(
+            frame_ms=FRAME_MS, threshold_dbfs=settings.speech_threshold_dbfs, start_ms=settings.speech_start_ms,
+            end_silence_ms=profile.endpoint_silence_ms(settings), max_utterance_ms=settings.max_utterance_ms,
+        )
+        self._state = EndpointState()
+        self._preroll: deque[np.ndarray] = deque(maxlen=max(settings.preroll_ms, settings.speech_start_ms) // FRAME_MS)
+        self._free = VoskDecoder(model, settings.model_sample_rate)
+        self._restricted: VoskDecoder | None = None
+        self._wanted_phrases: tuple[str, ...] | None = None
+        self._decoder = self._free
+        self._resampler: StreamResampler | None = None
+        self._batch: list[np.ndarray] = []
+        self._segments: list[Segment] = []
+        self._utt_start_s = 0.0
+        self._utt_fed_offset_s = 0.0
+        self._last_partial = ""
+        self._samples_seen = 0
+        self._closed = False
+
+    # -- public -------------------------------------------------------------------------
+    def use_grammar(self, phrases: Sequence[str] | None) -> None:
+        """Restrict the next utterances to ``phrases`` (e.g. yes/no words, digits); None lifts
+        the restriction. Takes effect from the next utterance, never in the middle of one."""
+        self._wanted_phrases = tuple(phrases) if phrases else None
+
+    def set_profile(self, profile: CallProfile) -> None:
+        """Follow a changed pace (elder mode lengthens the silence that ends an utterance)."""
+        self._config = EndpointConfig(**{**self._config.__dict__, "end_silence_ms": profile.endpoint_silence_ms(self._settings)})
+
+    @property
+    def in_speech(self) -> bool:
+        return self._state.in_speech
+
+    async def feed(self, chunk: bytes) -> list[RecognitionEvent]:
+        """Process a chunk of the call's audio (any length) and return what it produced."""
+        if self._closed:
+            raise RecogniserClosed("audio fed after the call recogniser was closed")
+        events: list[RecognitionEvent] = []
+        for frame in self._frames.push(chunk):
+            await self._frame(self._samples(frame), events)
+        return events
+
+    async def finish(self) -> list[RecognitionEvent]:
+        """End of stream: use any incomplete frame, close an open utterance, then ``close()``."""
+        events: list[RecognitionEvent] = []
+        if not self._closed:
+            tail = self._samples(self._frames.drain())
+            if len(tail) and self._state.in_speech:
+                self._batch.append(tail)
+                self._samples_seen += len(tail)
+            if self._state.in_speech:
+                await self._finalise("end_of_stream", events)
+                self._state = EndpointState()
+            self.close()
+        return events
+
+    def close(self) -> None:
+        self._closed = True
+        self._batch.clear()
+        self._segments.clear()
+        self._preroll.clear()
+
+    # -- the loop's steps ---------------------------------------------------------------
+    def _samples(self, data: bytes) -> np.ndarray:
+        return mulaw.decode(data) if self._encoding == "mulaw" else pcm.from_bytes(data)
+
+    async def _frame(self, samples: np.ndarray, events: list[RecognitionEvent]) -> None:
+        self._samples_seen += len(samples)
+        was_in_speech = self._state.in_speech
+        self._state, boundary = step(self._state, pcm.level_dbfs(samples), self._config)
+        if boundary is Boundary.STARTED:
+            self._begin_utterance(samples)
+            events.append(SpeechStarted(at_s=round(self._now() - self._config.start_ms / 1000, 3)))
+        elif not was_in_speech:
+            self._preroll.append(samples)
+            return
+        else:
+            self._batch.append(samples)
+        if boundary is Boundary.ENDED:
+            await self._finalise("silence", events)
+        elif boundary is Boundary.CUT:
+            await self._finalise("max_length", events)
+            self._begin_utterance(None)
+        elif sum(len(b) for b in self._batch) * 1000 >= _DECODE_BATCH_MS * self.sample_rate:
+            await self._decode(events)
+
+    def _now(self) -> float:
+        return self._samples_seen / self.sample_rate
+
+    def _begin_utterance(self, current: np.ndarray | None) -> None:
+        self._decoder = self._pick_decoder()
+        self._batch = list(self._preroll) + ([current] if current is not None else [])
+        self._preroll.clear()
+        self._utt_start_s = self._now() - sum(len(b) for b in self._batch) / self.sample_rate
+        self._utt_fed_offset_s = self._decoder.fed_seconds
+        self._resampler = StreamResampler(self.sample_rate, self._settings.model_sample_rate)
+        self._segments, self._last_partial = [], ""
+
+    def _pick_decoder(self) -> VoskDecoder:
+        if self._wanted_phrases is None:
+            return self._free
+        # "[unk]" lets out-of-grammar speech come out as unknown instead of a forced "yes".
+        phrases = self._wanted_phrases + ((UNKNOWN_WORD,) if model_knows(self._model, UNKNOWN_WORD) else ())
+        if self._restricted is None or self._restricted.grammar != phrases:
+            self._restricted = VoskDecoder(self._model, self._settings.model_sample_rate, phrases)
+        return self._restricted
+
+    def _take_batch(self, last: bool) -> bytes:
+        audio = np.concatenate(self._batch) if self._batch else np.zeros(0, np.int16)
+        self._batch = []
+        assert self._resampler is not None
+        return self._resampler.push(audio, last=last).astype("<i2").tobytes()
+
+    async def _decode(self, events: list[RecognitionEvent]) -> None:
+        audio, decoder = self._take_batch(last=False), self._decoder
+        loop = asyncio.get_running_loop()
+        segment, partial = await loop.run_in_executor(self._executor, _accept_and_peek, decoder, audio)
+        if segment is not None and segment.words:
+            self._segments.append(segment)
+        text = normalise_transcript(" ".join([s.text for s in self._segments] + [partial]).replace(UNKNOWN_WORD, ""))
+        if text and text != self._last_partial:
+            self._last_partial = text
+            events.append(PartialResult(text))
+
+    async def _finalise(self, reason: EndReason, events: list[RecognitionEvent]) -> None:
+        audio, decoder = self._take_batch(last=True), self._decoder
+        loop = asyncio.get_running_loop()
+        segments = self._segments + await loop.run_in_executor(self._executor, _accept_and_finish, decoder, audio)
+        offset = self._utt_start_s - self._utt_fed_offset_s
+        words = tuple(
+            Word(w.text, round(w.start + offset, 3), round(w.end + offset, 3), round(w.conf, 3))
+            for s in segments for w in s.words if w.text != UNKNOWN_WORD
+        )
+        raw = " ".join(w.text for w in words)
+        end_s = self._now() - (self._config.end_silence_ms / 1000 if reason == "silence" else 0.0)
+        events.append(FinalUtterance(
+            text=normalise_transcript(raw), raw_text=raw, words=words, start_s=round(self._utt_start_s, 3),
+            end_s=round(end_s, 3), reason=reason, grammar=decoder.grammar is not None,
+        ))
+        self._segments, self._last_partial = [], ""
+
+
+def _accept_and_peek(decoder: VoskDecoder, audio: bytes) -> tuple[Segment | None, str]:
+    segment = decoder.accept(audio) if audio else None
+    return segment, ("" if segment is not None else decoder.partial())
+
+
+def _accept_and_finish(decoder: VoskDecoder, audio: bytes) -> list[Segment]:
+    closed_by_vosk = decoder.accept(audio) if audio else None
+    return [s for s in (closed_by_vosk, decoder.finish()) if s is not None]
