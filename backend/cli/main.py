@@ -111,18 +111,15 @@ def restore_cmd(path: Path) -> None:
 @click.option("--by", "recorded_by", default="operator:cli", help="who keyed the sheet in")
 def import_paper(csv_path: Path, recorded_by: str) -> None:
     """Back-fill (补登) services recorded on paper; all rows or none."""
-    from backend.core.clock import local_today
     from backend.core.db import unit_of_work
     from backend.core.errors import YinlingError
     from backend.models.base import utcnow
-    from backend.orders.backfill import backfill
-    from backend.orders.paper_csv import read_sheet
+    from backend.orders.paper_csv import import_sheet
     state = _state()
     try:
         with unit_of_work(state.sessions) as session:
-            records = read_sheet(session, csv_path, tz=state.settings.timezone, recorded_by=recorded_by)
-            orders = [backfill(session, r, policy=state.policy, now=utcnow(), today=local_today(state.settings.timezone))
-                      for r in records]
+            orders = import_sheet(session, csv_path, tz=state.settings.timezone, recorded_by=recorded_by,
+                                  policy=state.policy, now=utcnow())
     except YinlingError as exc:
         _fail(exc)
     click.echo(f"imported {len(orders)} paper record(s): orders {[o.id for o in orders]}")

@@ -13,14 +13,35 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from backend.core.errors import InvalidInput, YinlingError
-from backend.orders.backfill import PaperRecord
+from backend.models import Order
+from backend.orders.backfill import PaperRecord, backfill
 from backend.people.registry import find_by_phone
+from backend.policy import PolicyProfile
 
 COLUMNS = ("volunteer_phone", "recipient_phone", "service", "date", "start", "end", "reason")
 
 
-def read_sheet(session: Session, path: Path, *, tz: str, recorded_by: str) -> list[PaperRecord]:
-    records, problems = [], []
+def import_sheet(session: Session, path: Path, *, tz: str, recorded_by: str, policy: PolicyProfile,
+                 now: datetime) -> list[Order]:
+    """Back-fill every row in the caller's transaction; raise (so it rolls back) if any row fails."""
+    orders, problems = [], []
+    today = now.astimezone(ZoneInfo(tz)).date()
+    for line, parsed in _rows(session, path, tz, recorded_by):
+        try:
+            if isinstance(parsed, Exception):
+                raise parsed
+            with session.begin_nested():
+                orders.append(backfill(session, parsed, policy=policy, now=now, today=today))
+        except (YinlingError, ValueError) as exc:
+            problems.append(f"line {line}: {getattr(exc, 'detail', exc)}")
+    if problems:
+        raise InvalidInput(f"{path}: {len(problems)} bad row(s), nothing imported: " + "; ".join(problems),
+                           code="invalid_sheet", message="补登表格有错误，没有导入。")
+    return orders
+
+
+def _rows(session: Session, path: Path, tz: str, recorded_by: str):
+    """Yield (line number, PaperRecord or the exception that row raised)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -29,13 +50,9 @@ def read_sheet(session: Session, path: Path, *, tz: str, recorded_by: str) -> li
                                code="invalid_sheet", message="补登表格的列不对。")
         for line, row in enumerate(reader, start=2):
             try:
-                records.append(_record(session, row, tz, recorded_by))
+                yield line, _record(session, row, tz, recorded_by)
             except (YinlingError, ValueError) as exc:
-                problems.append(f"line {line}: {getattr(exc, 'detail', exc)}")
-    if problems:
-        raise InvalidInput(f"{path}: {len(problems)} bad row(s), nothing imported: " + "; ".join(problems),
-                           code="invalid_sheet", message="补登表格有错误，没有导入。")
-    return records
+                yield line, exc
 
 
 def _record(session: Session, row: dict, tz: str, recorded_by: str) -> PaperRecord:

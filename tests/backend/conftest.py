@@ -90,3 +90,19 @@ def client(state):
     from backend.api.app import create_app
     with TestClient(create_app(state=state), headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as c:
         yield c
+
+
+def operator_headers(client, username: str, password: str = "pw-123456") -> dict[str, str]:
+    """Log in through the real endpoint and return the bearer header."""
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def row_counts(state) -> dict[str, int]:
+    """Rows in every table, to prove a refused request stored nothing."""
+    from sqlalchemy import func, select
+
+    from backend.models import Base
+    with state.sessions() as s:
+        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from backend.api.deps import (CallerDep, IdempotencyKey, NowDep, PolicyDep, SessionDep, TodayDep,
+from backend.api.deps import (CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, TodayDep,
                               check_person_scope, check_scope)
 from backend.api.schemas.orders import (CancelRequest, OrderCreate, OrderPublic, PaperBackfillCreate,
                                         TransitionPublic, TransitionRequest)
@@ -70,14 +70,14 @@ def cancel_order(order_id: int, body: CancelRequest, session: SessionDep, caller
 
 
 @router.post("/{order_id}/transitions", response_model=OrderPublic)
-def move_order(order_id: int, body: TransitionRequest, session: SessionDep, caller: CallerDep):
+def move_order(order_id: int, body: TransitionRequest, session: SessionDep, caller: OperatorDep):
     order = _scoped_order(session, caller, order_id, for_update=True)
     return order_public(session, orders.transition(session, order, body.to_state, actor=caller.name,
                                                    channel=body.channel, reason=body.reason))
 
 
 @router.post("/paper-backfill", response_model=OrderPublic, status_code=201)
-def paper_backfill(body: PaperBackfillCreate, session: SessionDep, caller: CallerDep, policy: PolicyDep,
+def paper_backfill(body: PaperBackfillCreate, session: SessionDep, caller: OperatorDep, policy: PolicyDep,
                    now: NowDep, today: TodayDep):
     check_person_scope(session, caller, registry.get_person(session, body.recipient_id))
     record = paper.PaperRecord(volunteer_id=body.volunteer_id, recipient_id=body.recipient_id,

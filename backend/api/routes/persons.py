@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from backend.api.deps import (CallerDep, IdempotencyKey, PolicyDep, SessionDep, SettingsDep, TodayDep,
+from backend.api.deps import (CallerDep, IdempotencyKey, OperatorDep, PolicyDep, SessionDep, SettingsDep, TodayDep,
                               check_person_scope, check_scope)
 from backend.api.routes.orders import order_public
 from backend.api.schemas.orders import OrderPublic
@@ -92,13 +92,13 @@ def read_orders(person_id: int, session: SessionDep, caller: CallerDep,
 
 
 @router.post("/{person_id}/freeze", response_model=PersonPublic)
-def freeze_person(person_id: int, body: FreezeRequest, session: SessionDep, caller: CallerDep):
+def freeze_person(person_id: int, body: FreezeRequest, session: SessionDep, caller: OperatorDep):
     _scoped_person(session, caller, person_id)
     return person_public(session, registry.set_frozen(session, person_id, body.frozen))
 
 
 @router.post("/{person_id}/qualifications", status_code=201)
-def add_qualification(person_id: int, body: QualificationCreate, session: SessionDep, caller: CallerDep):
+def add_qualification(person_id: int, body: QualificationCreate, session: SessionDep, caller: OperatorDep):
     _scoped_person(session, caller, person_id)
     q = registry.add_qualification(session, person_id, body.kind, body.expires_on)
     return {"id": q.id, "kind": q.kind, "expires_on": q.expires_on}
