@@ -72,6 +72,7 @@ def backfill(session: Session, record: PaperRecord, *, policy: PolicyProfile, no
                               message="这位志愿者没有相应资质。")
     order = Order(recipient_id=recipient.id, volunteer_id=volunteer.id, service_slug=service.slug,
                   start_at=record.started_at.astimezone(timezone.utc), duration_minutes=minutes,
+                  end_at=record.ended_at.astimezone(timezone.utc),
                   address=recipient.address, lat=recipient.lat, lon=recipient.lon, station_id=recipient.station_id,
                   state=states.REQUESTED, channel="paper", paper_backfill=True, served_minutes=minutes)
     session.add(order)

@@ -78,6 +78,7 @@ def create_order(session: Session, new: NewOrder, *, policy: PolicyProfile, now:
     order = Order(
         recipient_id=recipient.id, requested_by_id=new.requested_by_id, service_slug=service.slug,
         start_at=new.start_at.astimezone(timezone.utc), duration_minutes=new.duration_minutes,
+        end_at=new.start_at.astimezone(timezone.utc) + timedelta(minutes=new.duration_minutes),
         address=new.address or recipient.address, lat=lat, lon=lon, note=new.note,
         station_id=recipient.station_id, state=states.REQUESTED, channel=new.channel,
     )

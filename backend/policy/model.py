@@ -13,6 +13,21 @@ class Tier(str, Enum):
     professional = "professional"
 
 
+class MatchingRules(BaseModel):
+    """Dispatch and fulfilment settings; every field has a default, so a profile may omit them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offer_timeout_minutes: int = Field(10, ge=1, description="how long an auto-dispatch offer waits for accept")
+    escalate_after_minutes: int = Field(60, ge=1, description="unmatched this long → operator queue")
+    prefer_young_old_pairs: bool = Field(True, description="favour 60后帮扶80后: volunteer 60–79, recipient 80+")
+    checkin_max_distance_m: int = Field(500, ge=10, description="check-in farther than this from the address → held")
+    min_service_minutes: int = Field(10, ge=1, description="shorter check-in to check-out → held as implausible")
+    max_duration_factor: float = Field(2.0, ge=1.0, description="longer than planned × this → held")
+    follow_up_sample_percent: int = Field(10, ge=0, le=100, description="share of completed orders called back")
+    suspicious_pair_per_30_days: int = Field(12, ge=2, description="one volunteer–elder pair more often → listed")
+
+
 class PolicyProfile(BaseModel):
     """A deployment's rules. Hours and coins in the file; the ledger stores minutes."""
 
@@ -40,6 +55,7 @@ class PolicyProfile(BaseModel):
         None, description="stored coins that qualify for the city's incentive (Zhengzhou, Beijing: 10000)")
     recipient_pays: bool = Field(True, description="completed services debit the recipient's coins")
     max_service_hours_per_day: int = 8
+    matching: MatchingRules = MatchingRules()
 
     @field_validator("tier_multipliers")
     @classmethod

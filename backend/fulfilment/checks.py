@@ -1,0 +1,68 @@
+"""Fulfilment checks. Each is a pure function over the facts of one visit and returns the problems
+it finds as (kind, English detail); any problem holds the order for operator review."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend.policy import PolicyProfile
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    planned_minutes: int
+    check_in_at: datetime | None
+    check_out_at: datetime
+    check_in_distance_m: float | None
+    check_out_distance_m: float | None
+    overlapping_order_ids: tuple[int, ...]
+    minutes_same_day_before: int  # other services of this volunteer on the same local day
+
+
+Finding = tuple[str, str]
+
+
+def missing_check_in(f: VisitFacts, _p: PolicyProfile) -> list[Finding]:
+    return [] if f.check_in_at is not None else [("checkout_without_checkin", "checked out without checking in")]
+
+
+def far_from_address(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
+    limit = p.matching.checkin_max_distance_m
+    out = []
+    for label, distance in (("check-in", f.check_in_distance_m), ("check-out", f.check_out_distance_m)):
+        if distance is not None and distance > limit:
+            out.append(("far_from_address", f"{label} {distance:.0f} m from the service address (limit {limit} m)"))
+    return out
+
+
+def implausible_duration(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
+    if f.check_in_at is None:
+        return []
+    minutes = (f.check_out_at - f.check_in_at).total_seconds() / 60
+    if minutes < p.matching.min_service_minutes:
+        return [("implausible_duration", f"{minutes:.0f} min is shorter than {p.matching.min_service_minutes} min")]
+    if minutes > f.planned_minutes * p.matching.max_duration_factor:
+        return [("implausible_duration",
+                 f"{minutes:.0f} min is over {p.matching.max_duration_factor}× the planned {f.planned_minutes} min")]
+    return []
+
+
+def overlaps_other_service(f: VisitFacts, _p: PolicyProfile) -> list[Finding]:
+    if not f.overlapping_order_ids:
+        return []
+    return [("overlap", f"overlaps this volunteer's orders {list(f.overlapping_order_ids)}")]
+
+
+def over_daily_maximum(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
+    if f.check_in_at is None:
+        return []
+    minutes = (f.check_out_at - f.check_in_at).total_seconds() / 60 + f.minutes_same_day_before
+    limit = p.max_service_hours_per_day * 60
+    return [("daily_maximum", f"{minutes:.0f} min served that day, over {limit} min")] if minutes > limit else []
+
+
+CHECKS = (missing_check_in, far_from_address, implausible_duration, overlaps_other_service, over_daily_maximum)
+
+
+def findings(facts: VisitFacts, policy: PolicyProfile) -> list[Finding]:
+    return [finding for check in CHECKS for finding in check(facts, policy)]

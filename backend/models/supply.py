@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base
+
+
+class VolunteerProfile(Base):
+    """How far a volunteer travels and how many orders they take at once."""
+
+    __tablename__ = "volunteer_profiles"
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    radius_km: Mapped[float] = mapped_column(Float, default=3.0)
+    max_open_orders: Mapped[int] = mapped_column(Integer, default=3)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class VolunteerService(Base):
+    """A service a volunteer offers (by catalogue slug)."""
+
+    __tablename__ = "volunteer_services"
+    __table_args__ = (UniqueConstraint("person_id", "service_slug"),
+                      Index("ix_volunteer_services_slug_person", "service_slug", "person_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    service_slug: Mapped[str] = mapped_column(ForeignKey("service_items.slug"), index=True)
+
+
+class AvailabilityWindow(Base):
+    """A weekly slot: ``weekday`` 0 = Monday, local times in the deployment's zone."""
+
+    __tablename__ = "availability_windows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer, index=True)
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+
+
+class AvailabilityException(Base):
+    """One day that overrides the weekly pattern: unavailable all day, or available in a slot."""
+
+    __tablename__ = "availability_exceptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    start: Mapped[time | None] = mapped_column(Time)
+    end: Mapped[time | None] = mapped_column(Time)
+    reason: Mapped[str | None] = mapped_column(String(200))
