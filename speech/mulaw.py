@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 _BIAS = 0x84
-_CLIP = 32635
+_CLIP14 = 8159  # 14-bit clip level of the reference encoder
 SILENCE_BYTE = 0xFF  # μ-law code for linear 0
 
 
@@ -27,14 +27,20 @@ def _decode_table() -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _encode_table() -> np.ndarray:
-    # Index = sample viewed as uint16, so the table covers every int16 value exactly once.
+    # The reference G.711 encoder (Sun's g711.c, as audioop used): work on 14-bit magnitudes,
+    # with an arithmetic shift, so negative values round the same way as the reference.
     samples = np.arange(65536, dtype=np.int32)
-    samples = np.where(samples >= 32768, samples - 65536, samples)
-    sign = np.where(samples < 0, 0x80, 0x00)
-    magnitude = np.minimum(np.abs(samples), _CLIP) + _BIAS
-    exponent = np.clip(np.floor(np.log2(magnitude)).astype(np.int32) - 7, 0, 7)
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    samples = np.where(samples >= 32768, samples - 65536, samples) >> 2
+    mask = np.where(samples < 0, 0x7F, 0xFF)
+    magnitude = np.minimum(np.abs(samples), _CLIP14) + (_BIAS >> 2)
+    segment = np.maximum(0, _bit_length(magnitude) - 6)
+    mantissa = (magnitude >> (np.minimum(segment, 7) + 1)) & 0x0F
+    code = np.where(segment >= 8, 0x7F, (segment << 4) | mantissa)
+    return (code ^ mask).astype(np.uint8)
+
+
+def _bit_length(values: np.ndarray) -> np.ndarray:
+    return np.floor(np.log2(np.maximum(values, 1))).astype(np.int32) + 1
 
 
 def decode(mulaw: bytes | bytearray | memoryview) -> np.ndarray:

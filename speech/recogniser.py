@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 Encoding = Literal["mulaw", "linear16"]
 UNKNOWN_WORD = "[unk]"
 _DECODE_BATCH_MS = 100  # hand Vosk 100 ms at a time: fewer thread hops, same latency at the end
+# Within an utterance, silence beyond this is not decoded (an elder's 1.5 s end-of-turn silence
+# and long pauses would otherwise cost decoding time); word times are shifted back afterwards.
+_FED_SILENCE_MS = 300
 
 
 class SpeechMode(Enum):
@@ -112,6 +115,8 @@ class CallRecogniser:
         self._segments: list[Segment] = []
         self._utt_start_s = 0.0
         self._utt_fed_offset_s = 0.0
+        self._utt_fed_samples = 0  # input samples of this utterance handed to the decoder
+        self._gaps: list[list[float]] = []  # [decoder-relative time, seconds skipped there]
         self._last_partial = ""
         self._samples_seen = 0
         self._closed = False
@@ -145,7 +150,7 @@ class CallRecogniser:
         if not self._closed:
             tail = self._samples(self._frames.drain())
             if len(tail) and self._state.in_speech:
-                self._batch.append(tail)
+                self._queue(tail)
                 self._samples_seen += len(tail)
             if self._state.in_speech:
                 await self._finalise("end_of_stream", events)
@@ -173,8 +178,10 @@ class CallRecogniser:
         elif not was_in_speech:
             self._preroll.append(samples)
             return
+        elif self._state.silence_ms > _FED_SILENCE_MS:
+            self._skip(len(samples))
         else:
-            self._batch.append(samples)
+            self._queue(samples)
         if boundary is Boundary.ENDED:
             await self._finalise("silence", events)
         elif boundary is Boundary.CUT:
@@ -183,6 +190,24 @@ class CallRecogniser:
         elif sum(len(b) for b in self._batch) * 1000 >= _DECODE_BATCH_MS * self.sample_rate:
             await self._decode(events)
 
+    def _queue(self, samples: np.ndarray) -> None:
+        self._batch.append(samples)
+        self._utt_fed_samples += len(samples)
+
+    def _skip(self, count: int) -> None:
+        at = self._utt_fed_samples / self.sample_rate
+        if self._gaps and self._gaps[-1][0] == at:
+            self._gaps[-1][1] += count / self.sample_rate
+        else:
+            self._gaps.append([at, count / self.sample_rate])
+
+    def _call_time(self, decoder_time: float, *, is_end: bool = False) -> float:
+        """Decoder time (seconds of audio it was fed) → seconds since the call began. A word
+        ending where silence was skipped ends before the gap; one starting there, after it."""
+        relative = decoder_time - self._utt_fed_offset_s
+        skipped = sum(gap for at, gap in self._gaps if (at < relative - 1e-6 if is_end else at <= relative + 1e-6))
+        return round(self._utt_start_s + relative + skipped, 3)
+
     def _now(self) -> float:
         return self._samples_seen / self.sample_rate
 
@@ -190,7 +215,9 @@ class CallRecogniser:
         self._decoder = self._pick_decoder()
         self._batch = list(self._preroll) + ([current] if current is not None else [])
         self._preroll.clear()
-        self._utt_start_s = self._now() - sum(len(b) for b in self._batch) / self.sample_rate
+        self._utt_fed_samples = sum(len(b) for b in self._batch)
+        self._gaps = []
+        self._utt_start_s = self._now() - self._utt_fed_samples / self.sample_rate
         self._utt_fed_offset_s = self._decoder.fed_seconds
         self._resampler = StreamResampler(self.sample_rate, self._settings.model_sample_rate)
         self._segments, self._last_partial = [], ""
@@ -225,9 +252,8 @@ class CallRecogniser:
         audio, decoder = self._take_batch(last=True), self._decoder
         loop = asyncio.get_running_loop()
         segments = self._segments + await loop.run_in_executor(self._executor, _accept_and_finish, decoder, audio)
-        offset = self._utt_start_s - self._utt_fed_offset_s
         words = tuple(
-            Word(w.text, round(w.start + offset, 3), round(w.end + offset, 3), round(w.conf, 3))
+            Word(w.text, self._call_time(w.start), self._call_time(w.end, is_end=True), round(w.conf, 3))
             for s in segments for w in s.words if w.text != UNKNOWN_WORD
         )
         raw = " ".join(w.text for w in words)

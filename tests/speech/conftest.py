@@ -1,0 +1,32 @@
+"""Shared speech fixtures: one real Vosk model for the whole session (as in production, one per
+process), one synthesiser with real espeak-ng workers, cached espeak-ng test audio."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from speech.recogniser import RecognitionService, SpeechMode
+from speech.synthesis import Synthesiser
+from tests.speech import factories
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("espeak-audio")
+
+
+@pytest.fixture(scope="session")
+def service() -> RecognitionService:
+    svc = RecognitionService(factories.settings())
+    assert svc.start() is SpeechMode.VOICE
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="session")
+def synthesiser() -> Synthesiser:
+    synth = Synthesiser(factories.settings())
+    synth.start()
+    yield synth
+    synth.close()

