@@ -81,9 +81,12 @@ def synonyms_yaml() -> str:
 
 def userdict() -> str:
     words = {s for surfaces in vocab.SERVICES.values() for s in surfaces if len(s) <= 6}
-    words |= set(vocab.RELATIONS) | {"时间币", "时间必", "时间比", "时间银行", "下礼拜", "这礼拜",
-                                     "礼拜天", "明儿个", "后儿个", "今儿个", "唠嗑", "转人工", "几星",
-                                     "星级", "志愿者", "钟头", "陪诊", "义诊", "助餐"}
+    words |= set(vocab.RELATIONS) | {"时间币", "时间必", "时间比", "时间银行", "明儿个", "后儿个", "今儿个",
+                                     "唠嗑", "转人工", "几星", "星级", "志愿者", "钟头", "陪诊", "义诊", "助餐"}
+    # Whole weekday words, so a date entity never ends inside a token ("这礼拜五想" → 这礼拜五/想).
+    for prefix in ("", "这", "下", "这个", "下个"):
+        for week in ("礼拜", "周", "星期"):
+            words |= {f"{prefix}{week}{day}" for day in "一二三四五六日天"}
     return "".join(f"{w} 2000\n" for w in sorted(words))
 
 
