@@ -1,0 +1,106 @@
+"""Test seams for the bot: an in-memory stand-in for the backend behind httpx.MockTransport, and
+rasa_sdk trackers built from slots and events. (Flows are also tested against the real backend.)"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rasa_sdk import Tracker
+
+from bot.actions.backend_client import BackendClient
+from bot.actions.settings import BotSettings
+
+ELDER = {"id": 1, "name": "王秀英", "phone": "+8613912340001", "roles": ["elder"], "status": "verified",
+         "station_id": 1, "address": "湖南路社区3号楼201", "linked_elders": []}
+FAMILY = {"id": 7, "name": "李娟", "phone": "+8613912340007", "roles": ["family"], "status": "verified",
+          "station_id": 1, "address": "江宁区某小区", "linked_elders": [
+              {"id": 1, "name": "王秀英", "relation": "child", "consent": True}]}
+GRANDSON = {"id": 9, "name": "王小明", "phone": "+8613912340009", "roles": ["volunteer"], "status": "verified",
+            "station_id": 1, "address": "", "linked_elders": []}
+
+
+@dataclass
+class FakeBackend:
+    """Answers the routes of docs/api.md from dictionaries; records every request."""
+
+    people: dict[int, dict] = field(default_factory=lambda: {p["id"]: p for p in (ELDER, FAMILY, GRANDSON)})
+    balances: dict[int, int] = field(default_factory=lambda: {1: 750, 7: 0, 9: 60})
+    orders: list[dict] = field(default_factory=list)
+    policy: dict = field(default_factory=lambda: {"gift_recipients": "anyone", "donation_allowed": True})
+    down: bool = False
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:  # the request never arrives
+            raise httpx.ConnectError("backend down", request=request)
+        self.requests.append(request)
+        path = request.url.path.removeprefix("/api/v1")
+        body = json.loads(request.content) if request.content else None
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["persons", "by-phone"]:
+            person = next((p for p in self.people.values() if p["phone"] == parts[2]), None)
+            return self._json(person) if person else self._error(404, "person_not_found", "没找到这个人。")
+        if parts[0] == "persons" and len(parts) == 2:
+            return self._json(self.people[int(parts[1])])
+        if parts[0] == "persons" and parts[2] == "balance":
+            minutes = self.balances[int(parts[1])]
+            return self._json({"person_id": int(parts[1]), "minutes": minutes, "coins_text": ""})
+        if parts[0] == "persons" and parts[2] == "stars":
+            return self._json({"person_id": int(parts[1]), "level": 2, "lifetime_service_minutes": 18000,
+                               "next_level": 3, "minutes_to_next_level": 3000})
+        if parts[0] == "persons" and parts[2] == "history":
+            return self._json([{"seq": 3, "kind": "service", "minutes": -120, "at": "2025-03-10T02:00:00Z",
+                                "memo": "陪同就医"}])
+        if parts[0] == "persons" and parts[2] == "orders":
+            states = request.url.params.get_list("state")
+            return self._json([o for o in self.orders if o["recipient_id"] == int(parts[1])
+                               and (not states or o["state"] in states)])
+        if path == "/policy":
+            return self._json(self.policy)
+        if path == "/orders" and request.method == "POST":
+            order = {"id": 100 + len(self.orders), "state": "open", "service_name": "", **body}
+            self.orders.append(order)
+            return self._json(order, 201)
+        if parts[0] == "orders" and parts[-1] == "cancel":
+            order = next(o for o in self.orders if o["id"] == int(parts[1]))
+            order["state"] = "cancelled"
+            return self._json(order)
+        if path.startswith("/transfers/"):
+            if body["minutes"] > self.balances[body["from_person_id"]]:
+                return self._error(422, "insufficient_balance", "您的时间币不够。")
+            return self._json({"seq": 1, **body}, 201)
+        if path in ("/registrations", "/handoffs"):
+            return self._json({"id": 1, "status": "pending", "station_id": 1, "operator_phone": "+8625000000"}, 201)
+        return self._error(404, "not_found", "没有这个。")
+
+    @staticmethod
+    def _json(data, status: int = 200) -> httpx.Response:
+        return httpx.Response(status, json=data)
+
+    @staticmethod
+    def _error(status: int, code: str, message: str) -> httpx.Response:
+        return httpx.Response(status, json={"code": code, "message": message, "detail": code})
+
+    def client(self, tmp_path: Path) -> BackendClient:
+        settings = BotSettings(backend_url="http://backend.test", service_token="test-token",
+                               outbox_path=tmp_path / "outbox.jsonl")
+        return BackendClient(settings, transport=httpx.MockTransport(self.handler))
+
+    def posts(self, path: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == "POST" and r.url.path == "/api/v1" + path]
+
+
+def make_tracker(slots: dict | None = None, text: str = "", intent: str = "", entities: list | None = None,
+                 events: list | None = None, metadata: dict | None = None, active_loop: str | None = None,
+                 sender_id: str = "conv-1") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "metadata": metadata or {}}
+    all_slots = {"session_started_metadata": metadata or {}, **(slots or {})}
+    return Tracker(sender_id, all_slots, latest, events or [], False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+def responses(dispatcher) -> list[str]:
+    return [m.get("response") or m.get("text") for m in dispatcher.messages]
