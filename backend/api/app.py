@@ -4,7 +4,9 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from backend.api import errors
-from backend.api.routes import auth, certificates, family, intake, orders, persons, reference, transfers
+from backend.api.routes import (auth, certificates, dispatch, family, fulfilment, intake, orders, persons, reference,
+                                transfers)
+from backend.matching.loop import dispatcher_lifespan
 from backend.api.state import AppState
 from backend.core.config import Settings, get_settings
 
@@ -14,11 +16,12 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     state = state or AppState.from_settings(settings or get_settings())
     app = FastAPI(title="Yinling 银龄 time-bank API", version="1", docs_url="/docs",
-                  description="People, orders and the hash-chained time-coin ledger.")
+                  description="People, orders, matching and the hash-chained time-coin ledger.",
+                  lifespan=dispatcher_lifespan(state))
     app.state.yinling = state
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, persons, family, orders, transfers, reference, intake, certificates):
+    for module in (auth, persons, family, orders, transfers, reference, intake, certificates, dispatch, fulfilment):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(certificates.public_router)  # verification by code, no login

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field("", description="URL the outside world uses, for links in PDFs")
+    dispatch_interval_seconds: float = Field(15.0, description="auto-dispatch pass every N s; 0 turns it off")
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_prod(self) -> "Settings":

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Forbidden, IllegalTransition, InvalidInput
@@ -82,7 +82,9 @@ def _overlapping(session: Session, volunteer_id: int, order_id: int, start: date
         return ()
     rows = session.scalars(select(ServiceVisit.order_id).where(
         ServiceVisit.volunteer_id == volunteer_id, ServiceVisit.order_id != order_id,
-        ServiceVisit.check_in_at < end, func.coalesce(ServiceVisit.check_out_at, ServiceVisit.check_in_at) > start))
+        ServiceVisit.check_in_at < end,
+        # a visit not yet checked out is still going on
+        or_(ServiceVisit.check_out_at.is_(None), ServiceVisit.check_out_at > start)))
     return tuple(sorted(rows))
 
 

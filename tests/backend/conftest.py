@@ -62,7 +62,7 @@ def sqlite_url(tmp_path) -> str:
 
 def make_state(url: str, policy: str = "default") -> AppState:
     settings = Settings(env="test", database_url=url, policy=policy, secret_key="test-secret-key-0123456789",
-                        service_tokens=SERVICE_TOKEN)
+                        service_tokens=SERVICE_TOKEN, dispatch_interval_seconds=0)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
                      policy=load_profile(policy))

@@ -1,0 +1,104 @@
+"""Volunteer supply, candidate ranking, offers, the open board, and the event feed."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from backend.api.deps import (CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, SettingsDep,
+                              check_person_scope, check_scope)
+from backend.api.routes.orders import order_public
+from backend.api.schemas.fulfilment import (CandidatePublic, EventPublic, ExceptionCreate, SupplyUpdate,
+                                            VolunteerAction)
+from backend.api.schemas.orders import OrderPublic
+from backend.core.idempotency import run_once
+from backend.matching import dispatch
+from backend.models import Order, OrderEvent, Station
+from backend.orders.service import get_order
+from backend.people import registry, supply
+
+router = APIRouter(tags=["matching"])
+
+
+@router.put("/volunteers/{person_id}/supply")
+def set_supply(person_id: int, body: SupplyUpdate, session: SessionDep, caller: CallerDep):
+    check_person_scope(session, caller, registry.get_person(session, person_id))
+    supply.set_supply(session, person_id, radius_km=body.radius_km, max_open_orders=body.max_open_orders,
+                      services=body.services, weekly=[(w.weekday, w.start, w.end) for w in body.weekly])
+    return supply.supply_of(session, person_id)
+
+
+@router.post("/volunteers/{person_id}/exceptions", status_code=201)
+def add_exception(person_id: int, body: ExceptionCreate, session: SessionDep, caller: CallerDep):
+    check_person_scope(session, caller, registry.get_person(session, person_id))
+    row = supply.add_exception(session, person_id, body.day, available=body.available, start=body.start,
+                               end=body.end, reason=body.reason)
+    return {"id": row.id}
+
+
+@router.get("/volunteers/{person_id}/board", response_model=list[OrderPublic])
+def board(person_id: int, session: SessionDep, caller: CallerDep, now: NowDep):
+    check_person_scope(session, caller, registry.get_person(session, person_id))
+    return [order_public(session, o) for o in dispatch.board(session, person_id, now=now)]
+
+
+@router.get("/orders/{order_id}/candidates", response_model=list[CandidatePublic])
+def candidates(order_id: int, session: SessionDep, caller: OperatorDep, policy: PolicyDep, settings: SettingsDep,
+               limit: int = Query(10, ge=1, le=100)):
+    order = get_order(session, order_id)
+    check_scope(session, caller, order.station_id)
+    ranked = dispatch.ranked_candidates(session, order, policy=policy, tz=settings.timezone)[:limit]
+    return [CandidatePublic(person_id=r.candidate.person_id, score=r.score, distance_km=r.candidate.distance_km,
+                            age=r.candidate.age, recent_minutes=r.candidate.recent_minutes,
+                            rating_avg=r.candidate.rating_avg) for r in ranked]
+
+
+@router.post("/orders/{order_id}/offer", response_model=OrderPublic)
+def offer(order_id: int, session: SessionDep, caller: OperatorDep, policy: PolicyDep, settings: SettingsDep,
+          now: NowDep):
+    order = get_order(session, order_id, for_update=True)
+    check_scope(session, caller, order.station_id)
+    dispatch.offer_next(session, order, policy=policy, tz=settings.timezone, now=now)
+    return order_public(session, order)
+
+
+@router.post("/orders/{order_id}/accept", response_model=OrderPublic)
+def accept(order_id: int, body: VolunteerAction, session: SessionDep, caller: CallerDep, now: NowDep,
+           key: IdempotencyKey = None):
+    check_scope(session, caller, get_order(session, order_id).station_id)
+    return run_once(session, f"orders.accept.{order_id}", key, body, lambda: order_public(
+        session, dispatch.accept(session, order_id, body.volunteer_id, channel=body.channel, now=now)))
+
+
+@router.post("/orders/{order_id}/decline", response_model=OrderPublic)
+def decline(order_id: int, body: VolunteerAction, session: SessionDep, caller: CallerDep, policy: PolicyDep,
+            settings: SettingsDep, now: NowDep):
+    check_scope(session, caller, get_order(session, order_id).station_id)
+    return order_public(session, dispatch.decline(session, order_id, body.volunteer_id, policy=policy,
+                                                  tz=settings.timezone, now=now))
+
+
+@router.get("/dispatch/escalated", response_model=list[OrderPublic])
+def escalated(session: SessionDep, caller: OperatorDep):
+    return [order_public(session, o) for o in dispatch.escalated_queue(session)
+            if caller.can_see_path(_path(session, o.station_id))]
+
+
+@router.get("/events", response_model=list[EventPublic])
+def events(session: SessionDep, caller: CallerDep, after_id: int = 0, order_id: int | None = None,
+           limit: int = Query(100, ge=1, le=1000)):
+    """Order events for the IVR and chat to announce (offered, accepted, declined, timed_out, escalated ...)."""
+    query = select(OrderEvent).where(OrderEvent.id > after_id)
+    if order_id is not None:
+        check_scope(session, caller, get_order(session, order_id).station_id)
+        query = query.where(OrderEvent.order_id == order_id)
+    elif caller.kind != "service":
+        query = query.where(OrderEvent.order_id.in_(_visible_orders(caller)))
+    return list(session.scalars(query.order_by(OrderEvent.id).limit(limit)))
+
+
+def _path(session, station_id: int) -> str:
+    return session.get(Station, station_id).path
+
+
+def _visible_orders(caller):
+    return select(Order.id).join(Station, Station.id == Order.station_id).where(Station.path.startswith(caller.scope_path))

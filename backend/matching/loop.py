@@ -1,0 +1,46 @@
+"""Running the dispatcher in the API process: one pass every few seconds, off the event loop."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from backend.api.state import AppState
+from backend.core.db import unit_of_work
+from backend.matching.dispatch import tick
+from backend.models.base import utcnow
+
+log = logging.getLogger("yinling.dispatch")
+
+
+def run_once(state: AppState):
+    with unit_of_work(state.sessions) as session:
+        return tick(session, policy=state.policy, tz=state.settings.timezone, now=utcnow())
+
+
+async def _loop(state: AppState, interval: float) -> None:
+    while True:
+        try:
+            report = await run_in_threadpool(run_once, state)
+            if report.offered or report.timed_out or report.escalated:
+                log.info("dispatch: offered %s, timed out %s, escalated %s",
+                         report.offered, report.timed_out, report.escalated)
+        except Exception:  # a failed pass is retried on the next one; nothing is half-written
+            log.exception("dispatch pass failed")
+        await asyncio.sleep(interval)
+
+
+def dispatcher_lifespan(state: AppState):
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        interval = state.settings.dispatch_interval_seconds
+        task = asyncio.create_task(_loop(state, interval)) if interval > 0 else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+    return lifespan
