@@ -6,7 +6,7 @@ demo only (the passwords are public here on purpose).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from backend.models import Operator, Person
 from backend.people import registry
 from backend.people.identity import id_check_char
 from backend.people.stations import add_station
+from backend.people.supply import set_supply
 from backend.policy import PolicyProfile
 
 DEMO_OPERATORS = (  # username, password, name, role, station key
@@ -27,6 +28,11 @@ DEMO_OPERATORS = (  # username, password, name, role, station key
     ("xuanwu_street", "yinling-demo-3", "玄武门街道操作员", "reviewer", "xuanwumen"),
 )
 DEMO_FAMILY_PASSWORD = "yinling-family-1"
+ORDINARY_SERVICES = ["chat_companion", "escort_medical", "escort_shopping", "bill_payment", "recreation",
+                     "health_education", "smartphone_training", "cooking_class", "anti_fraud", "meal_delivery",
+                     "cleaning", "errand", "repair"]
+# Every day 06:00-22:00, so a request made right after `make run` finds someone.
+EVERY_DAY = [(weekday, time(6, 0), time(22, 0)) for weekday in range(7)]
 
 
 def demo_id_number(area: str, born: date, serial: str) -> str:
@@ -94,6 +100,10 @@ def seed(session: Session, policy: PolicyProfile, secret_key: str, today: date) 
     registry.add_qualification(session, people["zhao"].id, "lawyer", today + timedelta(days=365))
     for key in ("liu", "chen", "zhao", "sun"):
         registry.add_training(session, people[key].id, "养老志愿服务通用培训", today - timedelta(days=60))
+    extra = {"sun": ["home_care"], "zhao": ["legal_advice"]}
+    for key, radius in (("liu", 2.0), ("chen", 5.0), ("zhao", 5.0), ("sun", 3.0)):
+        set_supply(session, people[key].id, radius_km=radius, max_open_orders=3,
+                   services=ORDINARY_SERVICES + extra.get(key, []), weekly=EVERY_DAY)
     for username, password, name, role, station in DEMO_OPERATORS:
         session.add(Operator(username=username, name=name, password_hash=hash_password(password), role=role,
                              station_id=st[station].id))
