@@ -152,7 +152,7 @@ class CallRecogniser:
             if len(tail) and self._state.in_speech:
                 self._queue(tail)
                 self._samples_seen += len(tail)
-            if self._state.in_speech:
+            if self._state.in_speech and self._utt_fed_samples:
                 await self._finalise("end_of_stream", events)
                 self._state = EndpointState()
             self.close()
