@@ -12,6 +12,7 @@ Public API (the IVR needs nothing else):
 - ``Synthesiser``                                  one per process: worker processes, prompt cache
 - ``CallProfile``                                  per-call pace: elder mode, ``slow_down()``
 - ``readback()``                                   text → what the synthesiser should say
+- ``grammars.YES_NO_CN`` / ``grammars.DIGITS_CN``  phrase lists for ``CallRecogniser.use_grammar``
 - ``CallRecorder``, ``purge_expired_recordings()`` per-call WAV recordings and their retention
 
 Exceptions (every one derives from ``SpeechError``; each says when it is raised):

@@ -24,6 +24,7 @@ from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
 from speech.errors import AudioFormatError, ModelUnavailable, RecogniserClosed
 from speech.events import EndReason, FinalUtterance, PartialResult, RecognitionEvent, SpeechStarted, Word
 from speech.frames import FRAME_MS, PHONE_RATE, FrameBuffer
+from speech.grammars import usable_phrases
 from speech.model_store import ModelStore, unavailable_line
 from speech.profile import CallProfile
 from speech.resample import StreamResampler
@@ -123,9 +124,18 @@ class CallRecogniser:
 
     # -- public -------------------------------------------------------------------------
     def use_grammar(self, phrases: Sequence[str] | None) -> None:
-        """Restrict the next utterances to ``phrases`` (e.g. yes/no words, digits); None lifts
-        the restriction. Takes effect from the next utterance, never in the middle of one."""
-        self._wanted_phrases = tuple(phrases) if phrases else None
+        """Restrict the next utterances to ``phrases`` (e.g. ``grammars.YES_NO_CN``); None lifts
+        the restriction. Phrases with words the model does not know are dropped (logged); if none
+        is left, free speech stays on. Takes effect from the next utterance, never mid-utterance."""
+        if not phrases:
+            self._wanted_phrases = None
+            return
+        usable, dropped = usable_phrases(self._model, phrases)
+        if dropped:
+            log.warning("speech: grammar words unknown to the model, ignored: %s", " / ".join(dropped))
+        # "[unk]" lets out-of-grammar speech come out as unknown instead of a forced "yes".
+        unknown = (UNKNOWN_WORD,) if model_knows(self._model, UNKNOWN_WORD) else ()
+        self._wanted_phrases = usable + unknown if usable else None
 
     def set_profile(self, profile: CallProfile) -> None:
         """Follow a changed pace (elder mode lengthens the silence that ends an utterance)."""
@@ -225,10 +235,8 @@ class CallRecogniser:
     def _pick_decoder(self) -> VoskDecoder:
         if self._wanted_phrases is None:
             return self._free
-        # "[unk]" lets out-of-grammar speech come out as unknown instead of a forced "yes".
-        phrases = self._wanted_phrases + ((UNKNOWN_WORD,) if model_knows(self._model, UNKNOWN_WORD) else ())
-        if self._restricted is None or self._restricted.grammar != phrases:
-            self._restricted = VoskDecoder(self._model, self._settings.model_sample_rate, phrases)
+        if self._restricted is None or self._restricted.grammar != self._wanted_phrases:
+            self._restricted = VoskDecoder(self._model, self._settings.model_sample_rate, self._wanted_phrases)
         return self._restricted
 
     def _take_batch(self, last: bool) -> bytes:

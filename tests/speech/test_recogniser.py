@@ -198,3 +198,18 @@ def test_call__linear16_at_16khz_is_accepted(service, audio_dir):
         return await call.feed(audio)
 
     assert [f.text for f in _finals(asyncio.run(scenario()))] == ["네"]
+
+
+def test_use_grammar__unknown_words_are_dropped_and_all_unknown_means_free_speech(service, audio_dir, caplog):
+    async def scenario():
+        call = service.open_call(_normal(service))
+        call.use_grammar(["네", "zzqx"])
+        first = await call.feed(as_mulaw(espeak_phone_pcm("네", audio_dir), silence(1.0)))
+        call.use_grammar(["zzqx"])
+        second = await call.feed(as_mulaw(espeak_phone_pcm("네", audio_dir), silence(1.0)))
+        return _finals(first), _finals(second)
+
+    first, second = asyncio.run(scenario())
+    assert first[0].grammar and first[0].text == "네"
+    assert not second[0].grammar
+    assert "zzqx" in caplog.text
