@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from backend.api import errors
-from backend.api.routes import (auth, certificates, dispatch, family, fulfilment, intake, orders, persons, reference,
-                                transfers)
+from backend.api.routes import (auth, calls, certificates, dispatch, family, fulfilment, intake, orders, persons,
+                                reference, transfers)
 from backend.matching.loop import dispatcher_lifespan
 from backend.api.state import AppState
 from backend.core.config import Settings, get_settings
@@ -21,7 +21,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.state.yinling = state
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, persons, family, orders, transfers, reference, intake, certificates, dispatch, fulfilment):
+    for module in (auth, persons, family, orders, transfers, reference, intake, certificates, dispatch, fulfilment,
+                   calls):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(certificates.public_router)  # verification by code, no login

@@ -8,11 +8,12 @@ from backend.models.ledger import Account, LedgerEntry, LedgerHead, Posting
 from backend.models.supply import AvailabilityException, AvailabilityWindow, VolunteerProfile, VolunteerService
 from backend.models.fulfilment import Anomaly, FollowUp, Offer, OrderEvent, ServiceVisit
 from backend.models.operations import HandoffTicket, IdempotencyRecord, Operator, Registration, Certificate
+from backend.models.calls import Call, CallEvent, CallTurn
 
 __all__ = [
     "Base", "Person", "FamilyLink", "Organisation", "OrganisationMember", "Qualification", "Training",
     "Station", "ServiceItem", "Order", "OrderTransition", "Rating", "Account", "LedgerEntry",
     "LedgerHead", "Posting", "HandoffTicket", "IdempotencyRecord", "Operator", "Registration",
     "Certificate", "AvailabilityException", "AvailabilityWindow", "VolunteerProfile", "VolunteerService",
-    "Anomaly", "FollowUp", "Offer", "OrderEvent", "ServiceVisit",
+    "Anomaly", "FollowUp", "Offer", "OrderEvent", "ServiceVisit", "Call", "CallEvent", "CallTurn",
 ]

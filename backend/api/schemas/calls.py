@@ -1,0 +1,91 @@
+"""Call records: what the IVR writes (``…Create``/``…Update``) and what operators read (``…Public``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CallStatus = Literal["in_progress", "completed", "dropped", "transferred", "failed"]
+
+
+class CallCreate(BaseModel):
+    call_sid: str = Field(min_length=1, max_length=64)
+    caller_phone: str | None = Field(None, max_length=32)
+    channel: Literal["phone", "browser"] = "phone"
+    mode: Literal["stream", "gather"] = "stream"
+    started_at: datetime | None = None
+
+
+class CallUpdate(BaseModel):
+    status: CallStatus | None = None
+    twilio_status: str | None = Field(None, max_length=20)
+    end_reason: str | None = Field(None, max_length=200)
+    duration_s: int | None = Field(None, ge=0)
+    ended_at: datetime | None = None
+
+
+class TurnCreate(BaseModel):
+    seq: int = Field(ge=0)
+    speaker: Literal["caller", "assistant"]
+    source: Literal["speech", "keypad", "prompt"] = "speech"
+    text: str = Field(max_length=4000)
+    confidence: float | None = Field(None, ge=0, le=1)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    audio_start_s: float | None = Field(None, ge=0)
+    audio_end_s: float | None = Field(None, ge=0)
+
+
+class EventCreate(BaseModel):
+    seq: int = Field(ge=0)
+    kind: Literal["dtmf", "handoff", "transfer", "order", "reprompt", "error"]
+    detail: str | None = Field(None, max_length=2000)
+    order_id: int | None = None
+    handoff_id: int | None = None
+    at: datetime | None = None
+
+
+class TurnPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int
+    speaker: str
+    source: str
+    text: str
+    confidence: float | None
+    started_at: datetime
+    ended_at: datetime | None
+    audio_start_s: float | None
+    audio_end_s: float | None
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int
+    kind: str
+    detail: str | None
+    order_id: int | None
+    handoff_id: int | None
+    at: datetime
+
+
+class CallPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    call_sid: str
+    caller_phone: str | None
+    person_id: int | None
+    station_id: int | None
+    channel: str
+    mode: str
+    status: str
+    twilio_status: str | None
+    end_reason: str | None
+    duration_s: int | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class CallDetailPublic(CallPublic):
+    turns: list[TurnPublic] = []
+    events: list[EventPublic] = []

@@ -1,0 +1,132 @@
+"""Assembling the IVR: its routes (webhooks, gateway, browser phone) and its lifespan (the
+speech model and synthesis workers start with the app and stop with it).
+
+- ``create_ivr_app(settings)``: the IVR as its own FastAPI app;
+- ``attach_ivr(app, settings)``: the same routes and lifespan added to another app (the
+  backend's), so one ``make run`` process serves both.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import AsyncIterator
+
+from fastapi import APIRouter, FastAPI, Request, WebSocket
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from speech import RecognitionService, SpeechError, SpeechSettings, Synthesiser
+from speech import get_settings as get_speech_settings
+
+from ivr.assistant import RasaAssistant
+from ivr.backend_client import BackendClient
+from ivr.gateway import handle_stream
+from ivr.services import IvrServices
+from ivr.settings import IvrSettings
+from ivr.tokens import StreamGrant, StreamTokens
+from ivr.transfer import Transferrer
+from ivr.webhooks import build_webhooks
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+
+
+def build_services(settings: IvrSettings, speech_settings: SpeechSettings | None = None) -> tuple[
+        IvrServices, RecognitionService, Synthesiser]:
+    """The production parts: Rasa over HTTP, the backend over HTTP, Twilio's REST API, Vosk, espeak."""
+    speech_settings = speech_settings or get_speech_settings()
+    recognition, synthesiser = RecognitionService(speech_settings), Synthesiser(speech_settings)
+    services = IvrServices(
+        settings=settings, speech_settings=speech_settings, tokens=StreamTokens(settings.stream_token_ttl_s),
+        backend=BackendClient(settings), assistant=RasaAssistant(settings), transferrer=Transferrer(settings),
+        speaker=synthesiser, open_recogniser=recognition.open_call,
+        recordings_dir=speech_settings.recordings_dir if speech_settings.record_calls else None)
+    return services, recognition, synthesiser
+
+
+class BrowserCall(BaseModel):
+    caller: str = Field("", max_length=32, description="The number the demo caller pretends to call from.")
+
+
+def ivr_router(services: IvrServices) -> APIRouter:
+    """Every IVR route under ``/ivr``: webhooks, the Media Streams websocket, the browser phone."""
+    router = APIRouter(prefix="/ivr", tags=["ivr"])
+    router.include_router(build_webhooks(lambda _request: services))
+
+    @router.websocket("/stream")
+    async def stream(websocket: WebSocket) -> None:
+        await handle_stream(websocket, services)
+
+    if services.settings.browser_phone:
+        @router.get("/phone", include_in_schema=False)
+        async def phone_page() -> FileResponse:
+            return FileResponse(STATIC / "phone.html", media_type="text/html; charset=utf-8")
+
+        @router.get("/phone/phone.js", include_in_schema=False)
+        async def phone_script() -> FileResponse:
+            return FileResponse(STATIC / "phone.js", media_type="text/javascript; charset=utf-8")
+
+        @router.post("/phone/session")
+        async def phone_session(body: BrowserCall, request: Request) -> dict:
+            """A one-time stream token for a browser 'call' (demos, operator training)."""
+            import secrets
+
+            call_sid = f"BR{secrets.token_hex(16)}"
+            token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=body.caller.strip(), mode="browser"))
+            return {"call_sid": call_sid, "token": token, "stream_path": "/ivr/stream"}
+
+    return router
+
+
+@contextlib.asynccontextmanager
+async def ivr_lifespan(services: IvrServices, recognition: RecognitionService | None,
+                       synthesiser: Synthesiser | None) -> AsyncIterator[None]:
+    loop = asyncio.get_running_loop()
+    if recognition is not None:
+        mode = await loop.run_in_executor(None, recognition.start)  # logs one line if the model is missing
+        log.info("ivr: phone line in %s mode", mode.value)
+    if synthesiser is not None:
+        try:
+            await loop.run_in_executor(None, synthesiser.start)
+        except SpeechError as exc:
+            log.error("ivr: synthesis unavailable, callers will hear nothing from us: %s", exc)
+    try:
+        yield
+    finally:
+        await services.aclose()
+        if recognition is not None:
+            recognition.close()
+        if synthesiser is not None:
+            synthesiser.close()
+
+
+def create_ivr_app(settings: IvrSettings | None = None, *, speech_settings: SpeechSettings | None = None,
+                   services: IvrServices | None = None) -> FastAPI:
+    """The IVR as an app. Pass ``services`` to run it on other parts (tests do)."""
+    recognition = synthesiser = None
+    if services is None:
+        services, recognition, synthesiser = build_services(settings or IvrSettings(), speech_settings)
+    app = FastAPI(title="Yinling 银龄 hotline", lifespan=lambda _app: ivr_lifespan(services, recognition, synthesiser))
+    app.include_router(ivr_router(services))
+    app.state.ivr = services
+    return app
+
+
+def attach_ivr(app: FastAPI, settings: IvrSettings | None = None, *,
+               speech_settings: SpeechSettings | None = None) -> IvrServices:
+    """Serve the IVR from ``app`` too: its routes, and its start/stop around ``app``'s own."""
+    services, recognition, synthesiser = build_services(settings or IvrSettings(), speech_settings)
+    app.include_router(ivr_router(services))
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def both(running: FastAPI) -> AsyncIterator[None]:
+        async with ivr_lifespan(services, recognition, synthesiser):
+            async with inner(running) as state:
+                yield state
+
+    app.router.lifespan_context = both
+    app.state.ivr = services
+    return services

@@ -1,0 +1,62 @@
+"""What the IVR holds for its lifetime: settings and the long-lived parts every call shares."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from speech import CallProfile, SpeechSettings
+
+from ivr.assistant import Assistant
+from ivr.backend_client import BackendClient
+from ivr.settings import IvrSettings
+from ivr.tokens import StreamTokens
+from ivr.transfer import Transferrer
+
+
+class Recogniser(Protocol):
+    """What a call needs of ``speech.CallRecogniser`` (also met by the tests' scripted one)."""
+
+    in_speech: bool
+
+    async def feed(self, chunk: bytes) -> list: ...
+
+    async def finish(self) -> list: ...
+
+    def set_profile(self, profile: CallProfile) -> None: ...
+
+
+class Speaker(Protocol):
+    """What a call needs of ``speech.Synthesiser``."""
+
+    async def render(self, text: str, profile: CallProfile) -> Any: ...
+
+    async def prompt(self, text: str, profile: CallProfile) -> Any: ...
+
+
+@dataclass
+class IvrServices:
+    """``open_recogniser`` raises ``speech.ModelUnavailable`` when recognition is off (keypad
+    mode); ``recordings_dir`` None = no call recordings."""
+
+    settings: IvrSettings
+    speech_settings: SpeechSettings
+    tokens: StreamTokens
+    backend: BackendClient
+    assistant: Assistant
+    transferrer: Transferrer
+    speaker: Speaker
+    open_recogniser: Callable[[CallProfile], Recogniser]
+    recordings_dir: Path | None = None
+    gather_calls: dict[str, Any] = field(default_factory=dict)  # call SID → ivr.gather.GatherCall
+    _service_names: dict[str, str] = field(default_factory=dict)
+
+    async def keypad_service_names(self) -> list[str]:
+        """Chinese names of the keypad menu's services (from the backend, remembered)."""
+        if not self._service_names:
+            self._service_names.update({s["slug"]: s["name_zh"] for s in await self.backend.services()})
+        return [self._service_names.get(slug, slug) for slug in self.settings.keypad_services]
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+        await self.assistant.aclose()

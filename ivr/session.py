@@ -1,0 +1,306 @@
+"""One streamed call: the handler that joins the caller's audio, the recogniser, the assistant,
+the synthesiser, the keypad menu and the call record. Decisions are made by the pure steps in
+``ivr.dialogue`` and ``ivr.keypad``; this class only carries them out.
+
+Audio is handled inline (it must never wait); everything that waits on another service (the
+assistant, the backend, synthesis) runs in one worker task, one turn at a time and in order,
+so a caller's key presses and sentences are answered in the order given.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Awaitable, Callable
+
+from speech import CallProfile, CallRecorder, FinalUtterance, ModelUnavailable, SpeechError, SpeechStarted
+
+from ivr import dialogue, keypad, prompts
+from ivr.assistant import Reply
+from ivr.call_log import CallLog
+from ivr.errors import AssistantUnavailable, IvrError
+from ivr.keypad_actions import KeypadActions
+from ivr.messages import clear_message, mark_message, media_message
+from ivr.services import IvrServices, Recogniser
+from ivr.tokens import StreamGrant
+
+log = logging.getLogger(__name__)
+_CHUNK_BYTES = 8000  # 1 s of μ-law per media message
+
+
+class CallSession:
+    def __init__(self, services: IvrServices, send: Callable[[str], Awaitable[None]],
+                 hang_up: Callable[[], Awaitable[None]], grant: StreamGrant, stream_sid: str):
+        self.services, self.settings, self._send, self._hang_up = services, services.settings, send, hang_up
+        self.grant, self.stream_sid = grant, stream_sid
+        self.profile = CallProfile.for_call(services.speech_settings)
+        self.floor = dialogue.Floor()
+        self.limits = dialogue.Limits(int(self.settings.silence_reprompt_s * 1000), self.settings.max_reprompts,
+                                      self.settings.min_confidence)
+        self.log = CallLog(services.backend, grant.call_sid)
+        self.keypad = KeypadActions(self)
+        self.keypad_mode = False
+        self.recogniser: Recogniser | None = None
+        self.recorder: CallRecorder | None = None
+        self.status = "completed"
+        self.transferred = False
+        self.ended = False
+        self._marks: set[str] = set()
+        self._all_played = asyncio.Event()
+        self._mark_count = 0
+        self._work: asyncio.Queue = asyncio.Queue()
+        self._worker: asyncio.Task | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def begin(self) -> None:
+        self.log.open(self.grant.caller, "browser" if self.grant.mode == "browser" else "phone", "stream")
+        if self.services.recordings_dir is not None:
+            self.recorder = CallRecorder(self.services.recordings_dir, self.grant.call_sid)
+        try:
+            self.recogniser = self.services.open_recogniser(self.profile)
+        except (ModelUnavailable, SpeechError) as exc:
+            log.warning("ivr: call %s in keypad mode: %s", self.grant.call_sid, exc)
+            self.keypad_mode = True
+        self._worker = asyncio.get_running_loop().create_task(self._run_worker())
+        if self.keypad_mode:
+            self._work.put_nowait(("say", [prompts.RECOGNITION_OFF, keypad.menu_prompt(keypad.MenuState(), [])]))
+        else:
+            self._work.put_nowait(("assistant", "/greet", None))
+
+    async def end(self, status: str, reason: str) -> None:
+        """Close the call: what the caller said last is recorded but not acted on (a caller who
+        hung up during a read-back has confirmed nothing); queued work is dropped."""
+        if self.ended:
+            return
+        self.ended = True
+        if self._worker is not None:
+            self._worker.cancel()
+        if self.recogniser is not None:
+            try:
+                for event in await self.recogniser.finish():
+                    if isinstance(event, FinalUtterance) and event.text:
+                        self._log_caller(event)
+            except SpeechError:
+                pass
+        if self.recorder is not None:
+            self.recorder.close()
+        final = "transferred" if self.transferred else status
+        await self.log.close(final, reason)
+
+    # -- inbound ----------------------------------------------------------------------------
+    async def on_media(self, payload: bytes) -> None:
+        if self.recorder is not None:
+            self.recorder.caller(payload)
+        speaking = False
+        if self.recogniser is not None:
+            for event in await self.recogniser.feed(payload):
+                if isinstance(event, SpeechStarted):
+                    self.floor, barge_in = dialogue.on_speech_started(self.floor)
+                    if barge_in:
+                        await self._clear()
+                elif isinstance(event, FinalUtterance):
+                    self._on_final(event)
+            speaking = self.recogniser.in_speech
+        self.floor, action = dialogue.on_audio(self.floor, len(payload) * 1000 // 8000, speaking, self.limits)
+        if action is not None:
+            self._enqueue("silence", action)
+
+    async def on_dtmf(self, digit: str) -> None:
+        offered = self.floor.offered  # what the key answers: the keypad/person offer, if it was made
+        self.floor = dialogue.on_key(self.floor)
+        self.log.event("dtmf", digit)
+        if self.floor.playing:
+            await self._clear()  # a key press interrupts like speech does
+        self._enqueue("key", digit, offered)
+
+    def on_mark(self, name: str) -> None:
+        if name in self._marks:
+            self._marks.discard(name)
+            self.floor = dialogue.on_played(self.floor)
+            if not self._marks:
+                self._all_played.set()
+
+    def _on_final(self, utterance: FinalUtterance) -> None:
+        self.floor, action = dialogue.on_final(self.floor, utterance.text, utterance.confidence, self.limits)
+        if utterance.text:
+            self._log_caller(utterance)
+        if self.keypad_mode:
+            return
+        if action == "send":
+            self._enqueue("assistant", utterance.text, None)
+        elif action == "misheard":
+            self._enqueue("say", [prompts.NOT_HEARD])
+        else:
+            self.keypad_mode = True
+            self._enqueue("say", [prompts.NOT_HEARD_TWICE, keypad.menu_prompt(keypad.MenuState(), [])])
+
+    def _log_caller(self, u: FinalUtterance) -> None:
+        self.log.turn("caller", u.text, source="speech", confidence=u.confidence, audio_start_s=u.start_s,
+                      audio_end_s=u.end_s)
+
+    # -- the worker: one turn at a time ---------------------------------------------------------
+    def _enqueue(self, *item: object) -> None:
+        self.floor = replace(self.floor, busy=True)
+        self._work.put_nowait(item)
+
+    async def _run_worker(self) -> None:
+        while True:
+            item = await self._work.get()
+            self.floor = replace(self.floor, busy=True)
+            try:
+                await self._do(*item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one failed turn must not end the call
+                log.exception("ivr: call %s: turn %r failed", self.grant.call_sid, item[0])
+                self.log.event("error", f"turn {item[0]} failed")
+            if self._work.empty():
+                self.floor = replace(self.floor, busy=False)
+
+    async def _do(self, kind: str, *args: object) -> None:
+        if kind == "say":
+            await self.say(list(args[0]))  # type: ignore[arg-type]
+        elif kind == "assistant":
+            await self.ask_assistant(str(args[0]), args[1])  # type: ignore[arg-type]
+        elif kind == "key":
+            await self._key(str(args[0]), bool(args[1]))
+        elif kind == "silence":
+            await self._silence(str(args[0]))
+
+    async def _key(self, digit: str, after_offer: bool) -> None:
+        if digit == keypad.HANDOFF_KEY:
+            self.log.turn("caller", keypad.KEY_WORDS[digit], source="keypad")
+            await self.hand_off("caller pressed 0")
+        elif self.keypad_mode:
+            await self.keypad.press(digit)
+        elif after_offer and digit == "1":
+            self.keypad_mode = True
+            await self.say([keypad.menu_prompt(keypad.MenuState(), [])])
+        else:
+            if digit == keypad.SLOWER_KEY:
+                self.slow_down()
+            words = keypad.KEY_WORDS.get(digit, digit)
+            await self.ask_assistant(keypad.conversation_message(digit), words)
+
+    async def _silence(self, action: str) -> None:
+        self.log.event("reprompt", action)
+        if action == "goodbye":
+            await self.say([prompts.GOODBYE])
+            await self.played(timeout_s=15)
+            self.log.event("reprompt", "hung up: no answer")
+            await self._hang_up()
+            return
+        if action == "offer":
+            await self.say([prompts.OFFER_KEYPAD])
+        elif self.keypad_mode:
+            await self.keypad.repeat()
+        else:
+            await self.say([prompts.REPROMPT])
+
+    # -- the assistant ------------------------------------------------------------------------
+    async def ask_assistant(self, message: str, keypad_words: str | None) -> None:
+        if keypad_words is not None:
+            self.log.turn("caller", keypad_words, source="keypad")
+        metadata = {"channel": "phone", "phone": self.grant.caller, "call_sid": self.grant.call_sid,
+                    "speech_rate": "slow" if self.profile.rate_wpm < self.services.speech_settings.elder_rate_wpm
+                    else "normal"}
+        try:
+            replies = await self.services.assistant.send(self.grant.call_sid, message, metadata)
+        except AssistantUnavailable as exc:
+            log.warning("ivr: call %s: %s", self.grant.call_sid, exc)
+            self.log.event("error", "assistant unavailable")
+            await self.say([prompts.ASSISTANT_DOWN])
+            return
+        await self.carry_out(replies)
+
+    async def carry_out(self, replies: list[Reply]) -> None:
+        texts = [r.text for r in replies if r.text]
+        if any(r.action == "slow_down" for r in replies):
+            self.slow_down()
+        if texts:
+            await self.say(texts, fixed=False)
+        for reply in replies:
+            if reply.action == "order_created" and str(reply.custom.get("order_id", "")).isdigit():
+                self.log.event("order", reply.custom.get("text"), order_id=int(reply.custom["order_id"]))
+            elif reply.action == "transfer":
+                await self.hand_off("the assistant handed off", number=str(reply.custom.get("to") or ""))
+
+    def slow_down(self) -> None:
+        self.profile = self.profile.slow_down(self.services.speech_settings)
+        if self.recogniser is not None:
+            self.recogniser.set_profile(self.profile)
+
+    # -- speaking ---------------------------------------------------------------------------------
+    async def say(self, texts: list[str], *, fixed: bool = True) -> None:
+        """Speak: each text as μ-law media messages then a mark. ``fixed``: an IVR prompt
+        (rendered once per pace and cached) rather than an assistant reply."""
+        for text in texts:
+            self.log.turn("assistant", text, source="prompt" if fixed else "speech")
+            speaker = self.services.speaker
+            try:
+                speech = await (speaker.prompt(text, self.profile) if fixed else speaker.render(text, self.profile))
+            except SpeechError as exc:
+                log.error("ivr: call %s: cannot speak %r: %s", self.grant.call_sid, text, exc)
+                self.log.event("error", "synthesis failed")
+                continue
+            audio = speech.mulaw
+            for start in range(0, len(audio), _CHUNK_BYTES):
+                await self._send(media_message(self.stream_sid, audio[start:start + _CHUNK_BYTES]))
+            if self.recorder is not None:
+                self.recorder.assistant(audio)
+            self._mark_count += 1
+            name = f"said-{self._mark_count}"
+            self._marks.add(name)
+            self._all_played.clear()
+            await self._send(mark_message(self.stream_sid, name))
+            self.floor = dialogue.on_sent(self.floor)
+
+    async def played(self, timeout_s: float) -> None:
+        """Wait until the caller has heard everything sent (every mark echoed, or cleared)."""
+        if self._marks:
+            try:
+                await asyncio.wait_for(self._all_played.wait(), timeout_s)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _clear(self) -> None:
+        self._marks.clear()
+        self._all_played.set()
+        if self.recorder is not None:
+            self.recorder.clear_assistant()
+        await self._send(clear_message(self.stream_sid))
+
+    # -- a person -----------------------------------------------------------------------------------
+    async def hand_off(self, reason: str, number: str | None = None) -> None:
+        """Open an operator ticket (unless the assistant already did and named the number), then
+        redirect the live call to dial the operator."""
+        if self.transferred:
+            return
+        if not number:
+            body = {"phone": self.grant.caller or None, "channel": "phone", "conversation_id": self.grant.call_sid,
+                    "transcript": [s.__dict__ for s in self.log.transcript], "reason": reason}
+            try:
+                ticket = await self.services.backend.handoff(body, key=f"ivr-handoff-{self.grant.call_sid}")
+                self.log.event("handoff", reason, handoff_id=ticket.get("id"))
+                number = ticket.get("operator_phone") or ""
+            except IvrError as exc:
+                log.warning("ivr: call %s: no handoff ticket: %s", self.grant.call_sid, exc)
+                self.log.event("error", "handoff ticket not created")
+        number = number or self.settings.operator_fallback_number
+        if not number:
+            await self.say([prompts.TRANSFER_FAILED])
+            return
+        if self.grant.mode == "browser":  # no phone call to redirect: tell the number instead
+            await self.say([prompts.CALL_OPERATOR.format(number=number)])
+            self.log.event("transfer", f"told browser caller to dial {number}")
+            return
+        self.transferred = True  # before the redirect: Twilio may end the stream at once
+        try:
+            await self.services.transferrer.transfer(self.grant.call_sid, number)
+        except IvrError as exc:
+            self.transferred = False
+            log.error("ivr: call %s: transfer failed: %s", self.grant.call_sid, exc)
+            self.log.event("error", "transfer failed")
+            await self.say([prompts.TRANSFER_FAILED])
+            return
+        self.log.event("transfer", number)

@@ -1,0 +1,134 @@
+// The browser phone: microphone → 8 kHz μ-law frames in Twilio Media Streams messages → the
+// same /ivr/stream gateway a phone call uses; replies (media) are played, marks are echoed
+// once the audio before them has played, and clear stops playback (barge-in).
+"use strict";
+(function () {
+  const RATE = 8000, FRAME = 160;  // 20 ms of 8 kHz μ-law
+  const statusEl = document.getElementById("status");
+  let ws = null, ctx = null, source = null, processor = null, stream = null;
+  let streamSid = "", playAt = 0, playing = [], pendingMarks = [], outbox = [];
+
+  function say(text) { statusEl.textContent = text; }
+
+  // G.711 μ-law, as in speech/mulaw.py
+  function encodeSample(s) {
+    const BIAS = 0x84, CLIP = 32635;
+    let sign = (s >> 8) & 0x80;
+    if (sign) s = -s;
+    if (s > CLIP) s = CLIP;
+    s += BIAS;
+    let exponent = 7;
+    for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; exponent--, mask >>= 1) {}
+    const mantissa = (s >> (exponent + 3)) & 0x0f;
+    return ~(sign | (exponent << 4) | mantissa) & 0xff;
+  }
+  function decodeByte(u) {
+    u = ~u & 0xff;
+    const sign = u & 0x80, exponent = (u >> 4) & 0x07, mantissa = u & 0x0f;
+    const magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+    return (sign ? -magnitude : magnitude) / 32768;
+  }
+  function toBase64(bytes) { let s = ""; bytes.forEach(b => s += String.fromCharCode(b)); return btoa(s); }
+  function fromBase64(text) { const s = atob(text); const out = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i); return out; }
+  function send(message) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message)); }
+
+  function onMicrophone(event) {
+    const input = event.inputBuffer.getChannelData(0);
+    const step = ctx.sampleRate / RATE;
+    for (let t = 0; t < input.length; t += step) {
+      const v = Math.max(-1, Math.min(1, input[Math.floor(t)]));
+      outbox.push(encodeSample(Math.round(v * 32767)));
+    }
+    while (outbox.length >= FRAME) {
+      const frame = outbox.splice(0, FRAME);
+      send({ event: "media", streamSid, media: { track: "inbound", payload: toBase64(frame) } });
+    }
+  }
+
+  function play(bytes) {
+    const buffer = ctx.createBuffer(1, bytes.length, RATE);
+    const data = buffer.getChannelData(0);
+    for (let i = 0; i < bytes.length; i++) data[i] = decodeByte(bytes[i]);
+    const node = ctx.createBufferSource();
+    node.buffer = buffer;
+    node.connect(ctx.destination);
+    playAt = Math.max(playAt, ctx.currentTime);
+    node.start(playAt);
+    playAt += buffer.duration;
+    playing.push(node);
+    node.onended = () => { playing = playing.filter(n => n !== node); };
+  }
+
+  function markWhenPlayed(name) {
+    const delay = Math.max(0, playAt - ctx.currentTime) * 1000;
+    const timer = setTimeout(() => {
+      pendingMarks = pendingMarks.filter(m => m.timer !== timer);
+      send({ event: "mark", streamSid, mark: { name } });
+    }, delay);
+    pendingMarks.push({ name, timer });
+  }
+
+  function clearPlayback() {
+    playing.forEach(n => { try { n.stop(); } catch (e) {} });
+    playing = [];
+    playAt = ctx.currentTime;
+    pendingMarks.forEach(m => { clearTimeout(m.timer); send({ event: "mark", streamSid, mark: { name: m.name } }); });
+    pendingMarks = [];
+  }
+
+  async function call() {
+    const caller = document.getElementById("caller").value.trim();
+    say("正在接通…");
+    const session = await (await fetch("/ivr/phone/session", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ caller }),
+    })).json();
+    stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
+    ctx = new AudioContext();
+    source = ctx.createMediaStreamSource(stream);
+    processor = ctx.createScriptProcessor(2048, 1, 1);
+    processor.onaudioprocess = onMicrophone;
+    source.connect(processor);
+    processor.connect(ctx.destination);
+    streamSid = "MZbrowser" + Date.now();
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    ws = new WebSocket(`${scheme}//${location.host}${session.stream_path}`);
+    ws.onopen = () => {
+      send({ event: "connected", protocol: "Call", version: "1.0.0" });
+      send({ event: "start", streamSid, start: {
+        streamSid, callSid: session.call_sid, tracks: ["inbound"],
+        customParameters: { token: session.token, callSid: session.call_sid, caller },
+        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: RATE, channels: 1 } } });
+      say("通话中");
+      document.getElementById("call").disabled = true;
+      document.getElementById("hangup").disabled = false;
+    };
+    ws.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.event === "media") play(fromBase64(message.media.payload));
+      else if (message.event === "mark") markWhenPlayed(message.mark.name);
+      else if (message.event === "clear") clearPlayback();
+    };
+    ws.onclose = () => { hangUp(false); };
+  }
+
+  function hangUp(sendStop) {
+    if (sendStop) send({ event: "stop", streamSid, stop: {} });
+    if (ws) { ws.onclose = null; ws.close(); ws = null; }
+    if (processor) processor.disconnect();
+    if (source) source.disconnect();
+    if (stream) stream.getTracks().forEach(t => t.stop());
+    say("已挂断");
+    document.getElementById("call").disabled = false;
+    document.getElementById("hangup").disabled = true;
+  }
+
+  const keys = document.getElementById("keys");
+  "123456789*0#".split("").forEach(digit => {
+    const button = document.createElement("button");
+    button.textContent = digit;
+    button.onclick = () => send({ event: "dtmf", streamSid, dtmf: { track: "inbound_track", digit } });
+    keys.appendChild(button);
+  });
+  document.getElementById("call").onclick = () => call().catch(err => say("接不通：" + err));
+  document.getElementById("hangup").onclick = () => hangUp(true);
+})();

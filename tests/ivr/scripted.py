@@ -1,0 +1,81 @@
+"""Stand-ins for tests only, named for what they are.
+
+``ScriptedTranscriptRecogniser``: no Mandarin model can be downloaded here, so Mandarin calls
+use this: it hears the real audio stream with the real endpointer (``speech.endpointing``), so
+speech start (barge-in) and utterance end come from the audio, but the words of each finished
+utterance are the next line of a script. The audio path itself is tested with Vosk.
+
+``ScriptedAssistant``: answers like Rasa's REST channel would, from a list of canned turns,
+for tests of the gateway's own behaviour that must not depend on the trained bot.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from speech import CallProfile, FinalUtterance, SpeechStarted, Word
+from speech import pcm
+from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
+from speech.frames import FRAME_BYTES, FrameBuffer
+from speech import mulaw
+
+from ivr.assistant import Reply
+
+
+class ScriptedTranscriptRecogniser:
+    def __init__(self, lines: list[str], confidence: float = 0.9, end_silence_ms: int = 600):
+        self.lines = deque(lines)
+        self.confidence = confidence
+        self._config = EndpointConfig(end_silence_ms=end_silence_ms)
+        self._state = EndpointState()
+        self._frames = FrameBuffer(FRAME_BYTES)
+        self._t = 0.0
+        self._start = 0.0
+        self.closed = False
+
+    @property
+    def in_speech(self) -> bool:
+        return self._state.in_speech
+
+    def set_profile(self, profile: CallProfile) -> None:
+        pass
+
+    def use_grammar(self, phrases) -> None:  # noqa: ANN001
+        pass
+
+    async def feed(self, chunk: bytes) -> list:
+        events: list = []
+        for frame in self._frames.push(chunk):
+            self._t += 0.02
+            self._state, boundary = step(self._state, pcm.level_dbfs(mulaw.decode(frame)), self._config)
+            if boundary is Boundary.STARTED:
+                self._start = self._t - self._config.start_ms / 1000
+                events.append(SpeechStarted(at_s=round(self._start, 3)))
+            elif boundary in (Boundary.ENDED, Boundary.CUT):
+                events.append(self._final())
+        return events
+
+    async def finish(self) -> list:
+        self.closed = True
+        return [self._final()] if self._state.in_speech else []
+
+    def _final(self) -> FinalUtterance:
+        text = self.lines.popleft() if self.lines else ""
+        words = (Word(text, self._start, self._t, self.confidence),) if text else ()
+        return FinalUtterance(text=text, raw_text=text, words=words, start_s=round(self._start, 3),
+                              end_s=round(self._t, 3), reason="silence")
+
+
+class ScriptedAssistant:
+    """``turns``: message → replies; messages not listed get ``default``. Records what it was sent."""
+
+    def __init__(self, turns: dict[str, list[Reply]], default: list[Reply] | None = None):
+        self.turns = turns
+        self.default = default if default is not None else [Reply(text="好的。")]
+        self.received: list[tuple[str, str, dict]] = []
+
+    async def send(self, sender: str, text: str, metadata: dict) -> list[Reply]:
+        self.received.append((sender, text, metadata))
+        return self.turns.get(text, self.default)
+
+    async def aclose(self) -> None:
+        pass

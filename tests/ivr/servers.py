@@ -1,0 +1,115 @@
+"""Real servers for the IVR tests, on loopback ports: uvicorn in a thread (the backend, the
+IVR) and the Rasa server + action server as subprocesses of the bot environment."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+REPO = Path(__file__).resolve().parents[2]
+BOT_PYTHON = REPO / ".venv-bot" / "bin" / "python"
+BOT_MODEL = REPO / "var" / "models" / "bot" / "yinling.tar.gz"
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def free_port() -> int:
+    with free_socket() as sock:
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """An ASGI app served by uvicorn in a background thread (its own event loop)."""
+
+    def __init__(self, app, name: str):  # noqa: ANN001
+        self._sock = free_socket()
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on"))
+        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, name=name,
+                                        daemon=True)
+
+    def __enter__(self) -> "ServerThread":
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=15)
+        self._sock.close()
+
+
+def rasa_ready() -> str | None:
+    """None if a real Rasa can run here, else why not (the reason shown on skipped tests)."""
+    if not BOT_PYTHON.exists():
+        return f"no bot environment at {BOT_PYTHON}"
+    if not BOT_MODEL.exists():
+        return f"no trained bot model at {BOT_MODEL} (tools/train_bot.sh)"
+    return None
+
+
+class RasaProcesses:
+    """The action server and the Rasa server (REST channel) of the trained model."""
+
+    def __init__(self, backend_url: str, service_token: str, workdir: Path):
+        self.action_port, self.rasa_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.workdir = workdir
+        self.env = {**os.environ, "YINLING_BACKEND_URL": backend_url, "YINLING_SERVICE_TOKEN": service_token,
+                    "YINLING_ENV": "test", "YINLING_BOT_OUTBOX": str(workdir / "outbox.jsonl"),
+                    "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3",
+                    "TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
+        self.processes: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "RasaProcesses":
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.action_port}/webhook\n")
+        credentials = self.workdir / "credentials.yml"
+        credentials.write_text("rest:\n")
+        log = open(self.workdir / "rasa.log", "w")  # noqa: SIM115 - closed with the processes
+        self.processes.append(subprocess.Popen(
+            [str(BOT_PYTHON), "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(self.action_port)],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+        self.processes.append(subprocess.Popen(
+            [str(BOT_PYTHON), "-m", "rasa", "run", "-m", str(BOT_MODEL), "--endpoints", str(endpoints),
+             "--credentials", str(credentials), "-p", str(self.rasa_port), "-i", "127.0.0.1"],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in self.processes):
+                self.__exit__()
+                raise RuntimeError(f"Rasa exited; see {self.workdir / 'rasa.log'}")
+            try:
+                if httpx.get(f"{self.url}/", timeout=1).status_code == 200 and httpx.get(
+                        f"http://127.0.0.1:{self.action_port}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        self.__exit__()
+        raise RuntimeError("Rasa did not become ready in 240 s")
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
