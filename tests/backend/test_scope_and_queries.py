@@ -147,3 +147,29 @@ def test_import_paper_cli__all_rows_or_none(sqlite_url, tmp_path):
         from backend.ledger.queries import balance_minutes
         assert balance_minutes(s, vol.id) == 90
     state.engine.dispose()
+
+
+def test_family_link_stays_pending_until_consented(client, state, city):
+    with unit_of_work(state.sessions) as s:
+        son = factories.person(s, state.policy, city["tree"]["comm_a"], roles=("family",), age=45, name="王军")
+    link = client.post("/api/v1/family-links", json={"elder_id": city["elder_a"], "member_id": son.id,
+                                                      "relation": "child", "consent": "consented"})
+    assert link.status_code == 201 and link.json()["consent"] == "pending"  # a service token cannot self-approve
+    seen = client.get(f"/api/v1/persons/{son.id}").json()["linked_elders"]
+    assert seen == [{"id": city["elder_a"], "name": "王秀英", "relation": "child", "consent": "pending"}]
+    bad = client.post(f"/api/v1/family-links/{link.json()['id']}/consent", json={"consent": "maybe"})
+    assert bad.status_code == 422
+    ok = client.post(f"/api/v1/family-links/{link.json()['id']}/consent", json={"consent": "consented"})
+    assert ok.status_code == 200 and ok.json()["consent"] == "consented"
+
+
+def test_only_an_admin_operator_adds_a_top_level_station(client, state, city):
+    body = {"name": "另一个市", "level": "city"}
+    assert client.post("/api/v1/stations", json=body).status_code == 403
+    assert client.post("/api/v1/stations", json=body, headers=operator_headers(client, "street_a_op")).status_code == 403
+    created = client.post("/api/v1/stations", json=body, headers=operator_headers(client, "city_admin"))
+    assert created.status_code == 201 and created.json()["path"] == f"/{created.json()['id']}/"
+    child = client.post("/api/v1/stations", json={"name": "新社区", "level": "community",
+                                                  "parent_id": city["tree"]["street_b"]},
+                        headers=operator_headers(client, "street_a_op"))
+    assert child.status_code == 403

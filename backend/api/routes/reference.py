@@ -33,8 +33,8 @@ def stations(session: SessionDep, caller: CallerDep):
 @router.post("/stations", response_model=StationPublic, status_code=201)
 def create_station(body: StationCreate, session: SessionDep, caller: CallerDep):
     if body.parent_id is None:
-        if caller.kind != "operator" or caller.scope_path != "/" and caller.role != "admin":
-            raise Forbidden("only an admin may add a top-level station")
+        if caller.kind != "operator" or caller.role != "admin":
+            raise Forbidden("only an admin operator may add a top-level station")
     else:
         check_scope(session, caller, body.parent_id)
     return add_station(session, body.name, body.level, body.parent_id, body.operator_phone)
