@@ -1,0 +1,347 @@
+"""Ledger benchmark for issue 2: write throughput, read latency and verify time, SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.ledger_bench [--entries N] [--quick] [--backends sqlite,postgres]
+
+For each database it measures
+  * postings/s with 1 and with 8 writer threads (own session each; one gift or service credit per
+    transaction = 2 postings, with an idempotency key, committed per transaction), on a fresh ledger;
+  * balance and star query p50/p95 through ``backend.ledger.queries`` (one session per query) and
+    through the HTTP API (TestClient), with ``--entries`` ledger entries bulk-loaded (bench.bulk_ledger);
+  * ``verify`` time on that ledger, in-process and as the ``yinling ledger verify`` CLI.
+Databases are throwaway: a file under var/bench/ and a PostgreSQL schema dropped afterwards.
+Prints a Markdown table and writes the raw numbers to var/bench/ledger_bench.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from backend.api.state import AppState
+from backend.core.bootstrap import prepare_database
+from backend.core.config import REPO_ROOT, Settings
+from backend.core.db import make_engine, make_session_factory, unit_of_work
+from backend.core.errors import YinlingError
+from backend.ledger import operations, queries
+from backend.ledger.accounts import clearing_account, fund_account, person_account
+from backend.ledger.verify import verify
+from backend.people import registry
+from backend.people.stations import add_station
+from backend.policy import load_profile
+from bench.bulk_ledger import Accounts, load
+
+POSTGRES_URL = os.environ.get("YINLING_BENCH_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+OUT_DIR = REPO_ROOT / "var" / "bench"
+TOKEN = "bench-service-token"
+TODAY = date(2026, 11, 22)
+POLICY = "zhengzhou"  # gifts to anyone, so writers need no family links
+ACTOR = operations.Actor("service:bench", "chat")
+
+
+def load_avg() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@contextmanager
+def database(kind: str, name: str):
+    """Yield the URL of an empty database of ``kind``; remove it afterwards."""
+    if kind == "sqlite":
+        path = OUT_DIR / f"{name}.db"
+        files = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+        for f in files:
+            f.unlink(missing_ok=True)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            for f in files:
+                f.unlink(missing_ok=True)
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def make_state(url: str) -> AppState:
+    settings = Settings(env="test", database_url=url, policy=POLICY, secret_key="bench-secret-key-0123456789",
+                        service_tokens=TOKEN)
+    engine = make_engine(settings.database_url)
+    state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
+                     policy=load_profile(POLICY))
+    prepare_database(state)
+    return state
+
+
+def seed_people(state: AppState, count: int) -> tuple[list[int], list[int], Accounts]:
+    """Two districts with one community each, ``count`` volunteers spread over them, all accounts open."""
+    with unit_of_work(state.sessions) as s:
+        city = add_station(s, "南京市", "city", None)
+        communities = []
+        for district in ("鼓楼区", "玄武区"):
+            d = add_station(s, district, "district", city.id)
+            street = add_station(s, f"{district}街道", "street", d.id)
+            communities.append(add_station(s, f"{district}社区", "community", street.id).id)
+        people = []
+        for i in range(count):
+            elder = i % 3 == 0  # a 60后 who both serves and is served
+            new = registry.NewPerson(name=f"志愿者{i}", phone=f"+86139{i:08d}", birth_date=date(1955 if elder else 1980, 5, 1),
+                                     station_id=communities[i % 2], roles=["volunteer", "elder"] if elder
+                                     else ["volunteer"], status="verified")
+            people.append(registry.register_person(s, new, policy=state.policy, secret_key="k" * 16,
+                                                   today=TODAY).id)
+        accounts = Accounts(persons=[person_account(s, p).id for p in people],
+                            clearing=[clearing_account(s, c).id for c in communities], fund=fund_account(s).id)
+    return people, communities, accounts
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+# -- writes -------------------------------------------------------------------------------------------
+
+def _write_one(state: AppState, rng: random.Random, people: list[int], stations: list[int]) -> None:
+    with unit_of_work(state.sessions) as s:
+        if rng.random() < 0.5:
+            operations.credit_service(s, volunteer_id=rng.choice(people), station_id=rng.choice(stations),
+                                      served_minutes=60, tier="ordinary", policy=state.policy, actor=ACTOR,
+                                      key=uuid.uuid4().hex)
+        else:
+            giver, receiver = rng.sample(people, 2)
+            operations.gift(s, from_id=giver, to_id=receiver, minutes=1, policy=state.policy, actor=ACTOR,
+                            key=uuid.uuid4().hex)
+
+
+def write_rate(state: AppState, people: list[int], stations: list[int], writers: int, seconds: float) -> dict:
+    """Run ``writers`` threads for ``seconds``; return postings/s of committed transactions."""
+    done, failed = [0] * writers, [0] * writers
+    start_line = threading.Barrier(writers + 1)
+
+    def work(i: int) -> None:
+        rng = random.Random(i)
+        start_line.wait()
+        while time.perf_counter() < deadline:
+            try:
+                _write_one(state, rng, people, stations)
+                done[i] += 1
+            except YinlingError:
+                failed[i] += 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    deadline = time.perf_counter() + seconds
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    start_line.wait()
+    for t in threads:
+        t.join()
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {"writers": writers, "transactions": sum(done), "failed": sum(failed), "seconds": round(elapsed, 2),
+            "postings_per_s": round(2 * sum(done) / elapsed),
+            "client_cpu_ms_per_txn": round(cpu / max(sum(done), 1) * 1000, 2), "load": load_avg()}
+
+
+def commit_latency_ms(state: AppState, rounds: int = 200) -> float:
+    """Mean time of a one-row insert + commit: the WAL flush every ledger transaction waits for."""
+    with state.engine.connect() as conn:
+        conn.execute(text("CREATE TABLE bench_commit_probe (x integer)"))
+        conn.commit()
+        t0 = time.perf_counter()
+        for i in range(rounds):
+            conn.execute(text("INSERT INTO bench_commit_probe VALUES (:x)"), {"x": i})
+            conn.commit()
+        elapsed = time.perf_counter() - t0
+        conn.execute(text("DROP TABLE bench_commit_probe"))
+        conn.commit()
+    return round(elapsed / rounds * 1000, 2)
+
+
+def bench_writes(kind: str, seconds: float) -> dict:
+    with database(kind, "ledger-writes") as url:
+        state = make_state(url)
+        people, stations, _ = seed_people(state, 200)
+        with unit_of_work(state.sessions) as s:  # every giver starts with 10 coins
+            for p in people:
+                operations.credit_service(s, volunteer_id=p, station_id=stations[0], served_minutes=600,
+                                          tier="ordinary", policy=state.policy, actor=ACTOR)
+        results = {f"w{n}": write_rate(state, people, stations, n, seconds) for n in (1, 8)}
+        if kind == "postgres":
+            results["commit_ms"] = commit_latency_ms(state)
+            # Not a production setting: shows how much of the limit is the disk's flush on commit.
+            relaxed = make_state(url.replace("?options=", "?options=-csynchronous_commit%3Doff%20"))
+            results["w8_async_commit"] = write_rate(relaxed, people, stations, 8, seconds)
+            relaxed.engine.dispose()
+        with state.sessions() as s:
+            report = verify(s)
+        results["verify_after_writes"] = {"ok": report.ok, "entries": report.entries, "problems": report.problems[:3]}
+        state.engine.dispose()
+    return results
+
+
+# -- reads and verify on a large ledger ----------------------------------------------------------------
+
+def time_calls(fn, args: list) -> dict:
+    """Wall-clock percentiles, and CPU-time percentiles of this thread (what is left without contention)."""
+    samples, cpu = [], []
+    for a in args:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        fn(a)
+        samples.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
+    p50, p95 = percentiles(samples)
+    cpu50, cpu95 = percentiles(cpu)
+    return {"p50_ms": round(p50, 3), "p95_ms": round(p95, 3), "cpu_p50_ms": round(cpu50, 3),
+            "cpu_p95_ms": round(cpu95, 3), "n": len(samples)}
+
+
+def bench_reads(state: AppState, people: list[int], samples: int) -> dict:
+    from fastapi.testclient import TestClient
+
+    from backend.api.app import create_app
+    rng = random.Random(5)
+    picks = [rng.choice(people) for _ in range(samples)]
+
+    def balance(pid):
+        with state.sessions() as s:
+            return queries.balance_minutes(s, pid)
+
+    def stars(pid):
+        with state.sessions() as s:
+            return queries.star_status(s, pid, state.policy)
+
+    def history(pid):
+        with state.sessions() as s:
+            return queries.history(s, pid, 3)
+
+    results = {"balance": time_calls(balance, picks), "stars": time_calls(stars, picks),
+               "history3": time_calls(history, picks)}
+    with TestClient(create_app(state=state), headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        def get(path):
+            response = client.get(path)
+            assert response.status_code == 200, response.text
+        results["http_balance"] = time_calls(get, [f"/api/v1/persons/{p}/balance" for p in picks])
+        results["http_stars"] = time_calls(get, [f"/api/v1/persons/{p}/stars" for p in picks])
+    results["load"] = load_avg()
+    return results
+
+
+def bench_verify(state: AppState, url: str, cli: bool) -> dict:
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    with state.sessions() as s:
+        report = verify(s)
+    results = {"in_process_s": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - cpu0, 1),
+               "ok": report.ok, "entries": report.entries,
+               "problems": report.problems[:3], "load": load_avg()}
+    if cli:
+        env = dict(os.environ, DATABASE_URL=url, YINLING_POLICY=POLICY)
+        t0 = time.perf_counter()
+        done = subprocess.run([str(Path(sys.executable).parent / "yinling"), "ledger", "verify"], env=env,
+                              capture_output=True, text=True)
+        results["cli_s"] = round(time.perf_counter() - t0, 1)
+        results["cli_exit"] = done.returncode
+        results["cli_output"] = (done.stdout + done.stderr).strip()[:200]
+        results["cli_load"] = load_avg()
+    return results
+
+
+def bench_large(kind: str, entries: int, samples: int, cli: bool) -> dict:
+    with database(kind, "ledger-1m") as url:
+        state = make_state(url)
+        people, _stations, accounts = seed_people(state, 1000)
+        t0 = time.perf_counter()
+        load(state.engine, accounts, entries)
+        results = {"entries": entries, "bulk_load_s": round(time.perf_counter() - t0, 1)}
+        results["reads"] = bench_reads(state, people, samples)
+        results["verify"] = bench_verify(state, url, cli)
+        state.engine.dispose()
+    return results
+
+
+# -- report -------------------------------------------------------------------------------------------
+
+def table(results: dict, entries: int) -> str:
+    def cell(kind, get):
+        try:
+            return get(results[kind])
+        except KeyError:
+            return "–"
+    ms = lambda r: f"{r['p50_ms']:.2f} / {r['p95_ms']:.2f}"  # noqa: E731
+    big = f"{entries:,}"
+    rows = [
+        ("postings/s, 1 writer", lambda r: f"{r['writes']['w1']['postings_per_s']:,}", "≥ 1,000 (SQLite)"),
+        ("postings/s, 8 writers", lambda r: f"{r['writes']['w8']['postings_per_s']:,}",
+         "≥ 1,000 (SQLite), ≥ 2,000 (PostgreSQL)"),
+        ("postings/s, 8 writers, `synchronous_commit=off` (diagnostic)",
+         lambda r: f"{r['writes']['w8_async_commit']['postings_per_s']:,}", "–"),
+        ("one-row insert + commit, ms (diagnostic)", lambda r: f"{r['writes']['commit_ms']}", "–"),
+        ("bench-process CPU ms per transaction, 1 writer (diagnostic)",
+         lambda r: f"{r['writes']['w1']['client_cpu_ms_per_txn']}", "–"),
+        (f"balance query p50 / p95 ms ({big} entries)", lambda r: ms(r["large"]["reads"]["balance"]), "p95 ≤ 5 ms"),
+        ("balance query CPU p50 / p95 ms of the querying thread (diagnostic)",
+         lambda r: f"{r['large']['reads']['balance']['cpu_p50_ms']:.2f} / {r['large']['reads']['balance']['cpu_p95_ms']:.2f}",
+         "–"),
+        (f"star query p50 / p95 ms ({big} entries)", lambda r: ms(r["large"]["reads"]["stars"]), "–"),
+        ("balance via HTTP API p50 / p95 ms", lambda r: ms(r["large"]["reads"]["http_balance"]), "p95 ≤ 5 ms"),
+        ("stars via HTTP API p50 / p95 ms", lambda r: ms(r["large"]["reads"]["http_stars"]), "–"),
+        ("last-3 history query p50 / p95 ms", lambda r: ms(r["large"]["reads"]["history3"]), "–"),
+        (f"verify {big} entries, in-process s", lambda r: f"{r['large']['verify']['in_process_s']}"
+         + ("" if r["large"]["verify"]["ok"] else " (BROKEN)"), "≤ 30 s"),
+        (f"verify {big} entries, CPU s of the verifying process (diagnostic)",
+         lambda r: f"{r['large']['verify']['cpu_s']}", "–"),
+        (f"`yinling ledger verify` {big} entries s", lambda r: f"{r['large']['verify']['cli_s']}"
+         + ("" if r["large"]["verify"]["cli_exit"] == 0 else " (exit ≠ 0)"), "≤ 30 s"),
+        ("bulk load (not a target) s", lambda r: f"{r['large']['bulk_load_s']}", "–"),
+    ]
+    lines = ["| measure | SQLite | PostgreSQL | target |", "|---|---|---|---|"]
+    lines += [f"| {name} | {cell('sqlite', get)} | {cell('postgres', get)} | {target} |" for name, get, target in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=1_000_000, help="ledger size for reads and verify")
+    parser.add_argument("--quick", action="store_true", help="20,000 entries, 3 s write runs: a smoke run")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each write run")
+    parser.add_argument("--samples", type=int, default=2000, help="queries per latency measurement")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--no-cli", action="store_true", help="skip the `yinling ledger verify` subprocess")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.entries, args.seconds, args.samples = min(args.entries, 20_000), 3.0, 300
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    results: dict = {"started_load": load_avg()}
+    for kind in args.backends.split(","):
+        print(f"[{kind}] writes ({args.seconds:.0f} s per run) ... load {load_avg()}", flush=True)
+        results[kind] = {"writes": bench_writes(kind, args.seconds)}
+        print(json.dumps(results[kind]["writes"]), flush=True)
+        print(f"[{kind}] {args.entries:,} entries: load, reads, verify ... load {load_avg()}", flush=True)
+        results[kind]["large"] = bench_large(kind, args.entries, args.samples, not args.no_cli)
+        print(json.dumps(results[kind]["large"], ensure_ascii=False), flush=True)
+    results["finished_load"] = load_avg()
+    (OUT_DIR / "ledger_bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print()
+    print(table(results, args.entries))
+    print(f"\nload average (1/5/15 min): start {results['started_load']}, end {results['finished_load']}")
+
+
+if __name__ == "__main__":
+    main()
