@@ -36,7 +36,7 @@ class VerifyReport:
 
 
 def _postings_by_entry(session: Session):
-    stream = session.execute(
+    stream = session.connection().execute(
         select(Posting.entry_seq, Posting.account_id, Posting.amount).order_by(Posting.entry_seq, Posting.id)
         .execution_options(yield_per=BATCH))
     current, legs = None, []
@@ -58,35 +58,42 @@ def verify(session: Session) -> VerifyReport:
     postings = _postings_by_entry(session)
     pending = next(postings, None)
     expected_seq, prev_hash = 1, GENESIS_HASH
-    entries = session.execute(select(LedgerEntry).order_by(LedgerEntry.seq).execution_options(yield_per=BATCH))
-    for (row,) in entries:
+    # Plain tuples through the Core connection, not ORM objects or named row access: at a million
+    # entries the per-row overhead of those would take most of the time.
+    entries = session.connection().execute(
+        select(LedgerEntry.seq, LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.actor, LedgerEntry.channel,
+               LedgerEntry.memo, LedgerEntry.order_id, LedgerEntry.reverses_seq, LedgerEntry.service_minutes,
+               LedgerEntry.idempotency_key, LedgerEntry.prev_hash, LedgerEntry.hash)
+        .order_by(LedgerEntry.seq).execution_options(yield_per=BATCH))
+    for (seq, created_at, kind, actor, channel, memo, order_id, reverses_seq, service_minutes, key,
+         row_prev_hash, row_hash) in entries:
         report.entries += 1
-        if row.seq != expected_seq:
-            report.add(expected_seq, f"entry {expected_seq}: missing (next stored entry is {row.seq})")
-        if row.prev_hash != prev_hash:
-            report.add(row.seq, f"entry {row.seq}: prev_hash does not link to entry {row.seq - 1} (deleted, reordered or edited)")
-        while pending is not None and pending[0] < row.seq:
+        if seq != expected_seq:
+            report.add(expected_seq, f"entry {expected_seq}: missing (next stored entry is {seq})")
+        if row_prev_hash != prev_hash:
+            report.add(seq, f"entry {seq}: prev_hash does not link to entry {seq - 1} (deleted, reordered or edited)")
+        while pending is not None and pending[0] < seq:
             report.add(pending[0], f"postings of entry {pending[0]} have no entry")
             pending = next(postings, None)
-        legs = pending[1] if pending is not None and pending[0] == row.seq else []
+        legs = pending[1] if pending is not None and pending[0] == seq else []
         if legs:
             pending = next(postings, None)
         recomputed = entry_hash(
-            seq=row.seq, created_at=row.created_at, kind=row.kind, actor=row.actor, channel=row.channel,
-            memo=row.memo, order_id=row.order_id, reverses_seq=row.reverses_seq,
-            service_minutes=row.service_minutes, idempotency_key=row.idempotency_key,
-            postings=legs, prev_hash=row.prev_hash)
-        if recomputed != row.hash:
-            report.add(row.seq, f"entry {row.seq}: content does not match its hash (edited)")
+            seq=seq, created_at=created_at, kind=kind, actor=actor, channel=channel, memo=memo, order_id=order_id,
+            reverses_seq=reverses_seq, service_minutes=service_minutes, idempotency_key=key, postings=legs,
+            prev_hash=row_prev_hash)
+        if recomputed != row_hash:
+            report.add(seq, f"entry {seq}: content does not match its hash (edited)")
         if sum(a for _, a in legs) != 0 or len(legs) < 2:
-            report.add(row.seq, f"entry {row.seq}: postings do not balance")
+            report.add(seq, f"entry {seq}: postings do not balance")
         for account_id, amount in legs:
             balances[account_id] += amount
-            if kinds.get(account_id) in NON_NEGATIVE_KINDS and balances[account_id] < 0:
-                report.add(row.seq, f"entry {row.seq}: account {account_id} goes negative on replay")
-        for account_id, minutes in service_minutes_by_account(row.service_minutes, legs, kinds).items():
-            served[account_id] += minutes
-        prev_hash, expected_seq = row.hash, row.seq + 1
+            if balances[account_id] < 0 and kinds.get(account_id) in NON_NEGATIVE_KINDS:
+                report.add(seq, f"entry {seq}: account {account_id} goes negative on replay")
+        if service_minutes:
+            for account_id, minutes in service_minutes_by_account(service_minutes, legs, kinds).items():
+                served[account_id] += minutes
+        prev_hash, expected_seq = row_hash, seq + 1
     while pending is not None:
         report.add(pending[0], f"postings of entry {pending[0]} have no entry")
         pending = next(postings, None)
