@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.core.errors import IdempotencyConflict, LedgerError, NotFound
 from backend.ledger.hashing import GENESIS_HASH, entry_hash
@@ -19,6 +20,12 @@ from backend.ledger.validators import AccountState, check, raise_for
 from backend.models import Account, LedgerEntry, LedgerHead
 from backend.models import Posting as PostingRow
 from backend.models.base import utcnow
+
+_ENTRIES, _POSTINGS, _ACCOUNTS = LedgerEntry.__table__, PostingRow.__table__, Account.__table__
+_ADD_TO_ACCOUNT = (
+    update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account"))
+    .values(balance=_ACCOUNTS.c.balance + bindparam("delta"),
+            service_minutes=_ACCOUNTS.c.service_minutes + bindparam("served")))
 
 
 def ensure_head(session: Session) -> None:
@@ -69,24 +76,27 @@ def append(session: Session, txn: Transaction, *, now: datetime | None = None) -
         service_minutes=txn.service_minutes, idempotency_key=txn.idempotency_key,
         postings=legs, prev_hash=prev_hash,
     )
-    session.execute(insert(LedgerEntry).values(
-        seq=seq, kind=txn.kind, created_at=created_at, actor=txn.actor, channel=txn.channel,
-        memo=txn.memo, order_id=txn.order_id, reverses_seq=txn.reverses_seq,
-        service_minutes=txn.service_minutes, idempotency_key=txn.idempotency_key,
-        prev_hash=prev_hash, hash=digest,
-    ))
-    session.execute(insert(PostingRow), [{"entry_seq": seq, "account_id": a, "amount": m} for a, m in legs])
+    # Core statements on the tables, not ORM bulk operations or a unit-of-work flush: every writer
+    # waits for this section (it runs under the head lock), so its cost caps ledger throughput.
+    session.execute(insert(_ENTRIES), {
+        "seq": seq, "kind": txn.kind, "created_at": created_at, "actor": txn.actor, "channel": txn.channel,
+        "memo": txn.memo, "order_id": txn.order_id, "reverses_seq": txn.reverses_seq,
+        "service_minutes": txn.service_minutes, "idempotency_key": txn.idempotency_key,
+        "prev_hash": prev_hash, "hash": digest})
+    session.execute(insert(_POSTINGS), [{"entry_seq": seq, "account_id": a, "amount": m} for a, m in legs])
     balance_delta: dict[int, int] = defaultdict(int)
     for account_id, amount in legs:
         balance_delta[account_id] += amount
     served = service_minutes_by_account(txn.service_minutes, legs, {i: s.kind for i, s in states.items()})
-    for account_id in sorted(balance_delta):
-        session.execute(update(Account).where(Account.id == account_id).values(
-            balance=Account.balance + balance_delta[account_id],
-            service_minutes=Account.service_minutes + served.get(account_id, 0),
-        ))
-    head.seq, head.hash = seq, digest
-    session.flush()
+    session.execute(_ADD_TO_ACCOUNT, [{"account": a, "delta": balance_delta[a], "served": served.get(a, 0)}
+                                      for a in sorted(balance_delta)])
+    for account_id in balance_delta:  # loaded Account objects would otherwise show the old balance
+        cached = session.identity_map.get(Session.identity_key(Account, account_id))
+        if cached is not None:
+            session.expire(cached, ["balance", "service_minutes"])
+    session.execute(update(LedgerHead.__table__).where(LedgerHead.id == 1).values(seq=seq, hash=digest))
+    set_committed_value(head, "seq", seq)
+    set_committed_value(head, "hash", digest)
     return Entry(seq=seq, created_at=created_at, transaction=txn, prev_hash=prev_hash, hash=digest)
 
 
