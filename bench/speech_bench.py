@@ -19,7 +19,7 @@ import json
 import os
 import platform
 import re
-import statistics
+import resource
 import subprocess
 import tempfile
 import time
@@ -107,19 +107,22 @@ def bench_recognition(settings: SpeechSettings, audio: np.ndarray, speech_share:
     # bare Vosk on the same audio at 16 kHz, everything fed (reference point)
     decoder = VoskDecoder(model, 16000)
     pcm16 = resample(audio, PHONE_RATE, 16000).astype("<i2").tobytes()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(pcm16), 3200):
         decoder.accept(pcm16[i : i + 3200])
     decoder.finish()
     out["vosk_only_rtf"] = round((time.perf_counter() - t) / out["audio_s"], 3)
+    out["vosk_only_cpu_rtf"] = round((time.process_time() - cpu) / out["audio_s"], 3)
 
     # one stream through the pipeline, as fast as it goes
     async def one():
         return await _feed(service.open_call(profile), ulaw, pace=None)
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     events = asyncio.run(one())
     out["pipeline_rtf_1_stream"] = round((time.perf_counter() - t) / out["audio_s"], 3)
+    out["pipeline_cpu_rtf_1_stream"] = round((time.process_time() - cpu) / out["audio_s"], 3)
+    out["streams_if_cores_were_free"] = round((os.cpu_count() or 1) / out["pipeline_cpu_rtf_1_stream"], 1)
     out["finals_1_stream"] = sum(isinstance(e, FinalUtterance) for _, e in events)
 
     # memory per open call: decoders allocated and used on 3 s of speech
@@ -181,15 +184,26 @@ def bench_synthesis(settings: SpeechSettings, quick: bool) -> dict:
     synthesiser.start()
     profile = CallProfile.for_call(settings, elder=True)
     rounds = 4 if quick else 10
-    times, rtf = [], []
+    times, rtf, cpu = [], [], []
     for _ in range(rounds):
         for text in sentences:
             rendered = synthesiser.render_blocking(text, profile)
             times.append(rendered.render_ms)
+            cpu.append(rendered.cpu_ms)
             rtf.append(rendered.render_ms / 1000 / rendered.seconds)
     out["pipeline"] = {"p50_ms": round(_pct(times, 50), 1), "p95_ms": round(_pct(times, 95), 1),
+                       "cpu_p50_ms": round(_pct(cpu, 50), 1), "cpu_p95_ms": round(_pct(cpu, 95), 1),
                        "rtf_p50": round(_pct(rtf, 50), 4), "audio_s_p50": round(_pct(
                            [synthesiser.render_blocking(t, profile).seconds for t in sentences], 50), 2)}
+
+    async def first_audio(text):
+        t = time.perf_counter()
+        async for _ in synthesiser.stream(text, profile):
+            return (time.perf_counter() - t) * 1000
+
+    firsts = [asyncio.run(first_audio(text)) for _ in range(rounds) for text in sentences]
+    out["pipeline"]["first_audio_p50_ms"] = round(_pct(firsts, 50), 1)
+    out["pipeline"]["first_audio_p95_ms"] = round(_pct(firsts, 95), 1)
 
     async def concurrent():
         return await asyncio.gather(*(synthesiser.render(t, profile) for t in sentences * 2))
@@ -207,18 +221,21 @@ def bench_synthesis(settings: SpeechSettings, quick: bool) -> dict:
     out["pipeline"]["cached_prompt_ms"] = round(asyncio.run(cached()), 3)
     synthesiser.close()
 
-    cli_times, cli_rtf = [], []
+    cli_times, cli_rtf, cli_cpu = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "cli.wav"
         for _ in range(rounds):
             for text in sentences:
-                t = time.perf_counter()
+                t, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
                 subprocess.run(["espeak-ng", "-v", settings.voice, "-s", str(profile.rate_wpm), "-w", str(wav), text],
                                check=True)
                 elapsed = time.perf_counter() - t
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cli_cpu.append((after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) * 1000)
                 cli_times.append(elapsed * 1000)
                 cli_rtf.append(elapsed / read_wav(wav).seconds)
     out["espeak_ng_command"] = {"p50_ms": round(_pct(cli_times, 50), 1), "p95_ms": round(_pct(cli_times, 95), 1),
+                                "cpu_p50_ms": round(_pct(cli_cpu, 50), 1), "cpu_p95_ms": round(_pct(cli_cpu, 95), 1),
                                 "rtf_p50": round(_pct(cli_rtf, 50), 4)}
     out["rate_wpm"] = profile.rate_wpm
     return out
@@ -249,8 +266,9 @@ Vosk. Test audio {rec['audio_s']} s, {round(100 * rec['speech_share'])} % speech
 |---|---|
 | model load | {rec['model_load_s']} s, +{rec['model_rss_mb']} MB RSS (shared by all calls) |
 | memory per open call | {rec['rss_per_stream_mb']} MB RSS |
-| bare Vosk RTF (16 kHz, all audio fed) | {rec['vosk_only_rtf']} |
-| pipeline RTF, one stream (silence not decoded) | {rec['pipeline_rtf_1_stream']} |
+| bare Vosk RTF (16 kHz, all audio fed): wall / CPU time | {rec['vosk_only_rtf']} / {rec['vosk_only_cpu_rtf']} |
+| pipeline RTF, one stream (silence not decoded): wall / CPU time | {rec['pipeline_rtf_1_stream']} / {rec['pipeline_cpu_rtf_1_stream']} |
+| streams the cores could carry if nothing else ran (cores ÷ CPU RTF) | {rec['streams_if_cores_were_free']} |
 | aggregate throughput, as fast as possible | {tp} |
 
 Streams paced in real time (endpoint silence {rec['endpoint_silence_s']} s; latency = wall time from the end of
@@ -265,24 +283,33 @@ Streams keep up while wall/audio stays ≈ 1.0 and latency ≈ endpoint silence 
 **Synthesis** — espeak-ng `{'cmn'}` at {syn['rate_wpm']} wpm (elder pace), sentences of {min(syn['sentence_chars'])}–{max(syn['sentence_chars'])}
 characters; pipeline = worker process (pyttsx3's espeak binding) + resample to 8 kHz + μ-law + framing.
 
-| | p50 (ms) | p95 (ms) | RTF p50 |
-|---|---|---|---|
-| Synthesiser.render (2 workers) | {pipe['p50_ms']} | {pipe['p95_ms']} | {pipe['rtf_p50']} |
-| `espeak-ng -w` command | {cli['p50_ms']} | {cli['p95_ms']} | {cli['rtf_p50']} |
+| | wall p50 (ms) | wall p95 (ms) | CPU p50 (ms) | CPU p95 (ms) | RTF p50 (wall) |
+|---|---|---|---|---|---|
+| Synthesiser.render (2 workers) | {pipe['p50_ms']} | {pipe['p95_ms']} | {pipe['cpu_p50_ms']} | {pipe['cpu_p95_ms']} | {pipe['rtf_p50']} |
+| `espeak-ng -w` command | {cli['p50_ms']} | {cli['p95_ms']} | {cli['cpu_p50_ms']} | {cli['cpu_p95_ms']} | {cli['rtf_p50']} |
 
-Audio per sentence p50 {pipe['audio_s_p50']} s; 10 sentences rendered concurrently: {pipe['10_concurrent_wall_ms']} ms wall;
-a cached fixed prompt: {pipe['cached_prompt_ms']} ms.
+CPU = CPU time of the worker process (synthesis + resampling) or of the espeak-ng process (including its
+start-up); it is what a rendering costs when a core is free. Target: p95 ≤ 50 ms per 40-character sentence.
+
+Audio per sentence p50 {pipe['audio_s_p50']} s. Clause streaming (`Synthesiser.stream`, first clause playable
+while the rest renders): first audio after p50 {pipe['first_audio_p50_ms']} ms, p95 {pipe['first_audio_p95_ms']} ms.
+10 sentences rendered concurrently: {pipe['10_concurrent_wall_ms']} ms wall; a cached fixed prompt: {pipe['cached_prompt_ms']} ms.
 """
 
 
+END_MARK = "<!-- end of generated speech numbers; notes below are kept on re-runs -->"
+
+
 def write_section(path: Path, section: str) -> None:
-    """Replace (or append) only the '## Speech (issue 5)' section of the shared file."""
+    """Replace (or append) only the generated part of the '## Speech (issue 5)' section of the
+    shared file; other engineers' sections and hand-written notes after END_MARK stay."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Speech \(issue 5\)\n.*?(?=^## |\Z)", re.S | re.M)
+    generated = section.rstrip() + "\n\n" + END_MARK + "\n"
+    pattern = re.compile(r"^## Speech \(issue 5\)\n.*?" + re.escape(END_MARK) + r"\n", re.S | re.M)
     if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip() + "\n\n", text).rstrip() + "\n"
+        text = pattern.sub(lambda _: generated, text)
     else:
-        text = text.rstrip() + "\n\n" + section
+        text = text.rstrip() + "\n\n" + generated
     path.write_text(text)
 
 

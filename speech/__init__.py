@@ -9,6 +9,7 @@ Public API (the IVR needs nothing else):
                                                    the decoding threads; ``open_call()`` gives a
                                                    ``CallRecogniser`` (one per call)
 - ``SpeechStarted``, ``PartialResult``, ``FinalUtterance``, ``Word``   recogniser events
+- ``interface.CallRecognition`` / ``interface.SpeechOutput``   the protocols the IVR codes against
 - ``Synthesiser``                                  one per process: worker processes, prompt cache
 - ``CallProfile``                                  per-call pace: elder mode, ``slow_down()``
 - ``readback()``                                   text → what the synthesiser should say

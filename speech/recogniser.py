@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from enum import Enum
 from typing import Any, Literal, Sequence
 
@@ -139,7 +140,7 @@ class CallRecogniser:
 
     def set_profile(self, profile: CallProfile) -> None:
         """Follow a changed pace (elder mode lengthens the silence that ends an utterance)."""
-        self._config = EndpointConfig(**{**self._config.__dict__, "end_silence_ms": profile.endpoint_silence_ms(self._settings)})
+        self._config = replace(self._config, end_silence_ms=profile.endpoint_silence_ms(self._settings))
 
     @property
     def in_speech(self) -> bool:
@@ -169,10 +170,13 @@ class CallRecogniser:
         return events
 
     def close(self) -> None:
+        """Release the call's buffers and its Vosk recognisers (tens of MB) now, not at GC time;
+        a decoding step still running keeps its own reference until it returns."""
         self._closed = True
         self._batch.clear()
         self._segments.clear()
         self._preroll.clear()
+        self._free = self._restricted = self._decoder = None  # type: ignore[assignment]
 
     # -- the loop's steps ---------------------------------------------------------------
     def _samples(self, data: bytes) -> np.ndarray:

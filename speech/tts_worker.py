@@ -14,6 +14,7 @@ This module's state lives in the worker process only; the parent never imports p
 from __future__ import annotations
 
 import ctypes
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ class WorkerResult:
     native_rate: int
     error: str | None = None
     voice_missing: bool = False
+    cpu_ms: float = 0.0  # CPU time of this worker for the rendering (load-independent cost)
 
 
 class _Espeak:
@@ -84,10 +86,12 @@ def render(text: str, rate_wpm: int, out_rate: int) -> WorkerResult:
     if _instance is None:
         message, missing = _startup_error or ("worker was not initialised", False)
         return WorkerResult(b"", out_rate, 0, error=message, voice_missing=missing)
+    started = time.process_time()
     try:
         native = _instance.render(text, rate_wpm)
     except Exception as exc:  # noqa: BLE001 - crossing a process boundary: send text, not objects
         return WorkerResult(b"", out_rate, _instance.rate, error=f"synthesis failed: {exc}")
     from speech.resample import resample
 
-    return WorkerResult(resample(native, _instance.rate, out_rate).astype("<i2").tobytes(), out_rate, _instance.rate)
+    pcm = resample(native, _instance.rate, out_rate).astype("<i2").tobytes()
+    return WorkerResult(pcm, out_rate, _instance.rate, cpu_ms=(time.process_time() - started) * 1000)

@@ -213,3 +213,21 @@ def test_use_grammar__unknown_words_are_dropped_and_all_unknown_means_free_speec
     assert first[0].grammar and first[0].text == "네"
     assert not second[0].grammar
     assert "zzqx" in caplog.text
+
+
+def test_set_profile__switching_to_elder_mid_call_lengthens_the_endpoint(service, audio_dir):
+    speech = espeak_phone_pcm("감사합니다", audio_dir)
+
+    async def scenario():
+        call = service.open_call(_normal(service))
+        call.set_profile(_elder(service))
+        return _finals(await call.feed(as_mulaw(speech, silence(1.1), speech, silence(2.0))))
+
+    assert [f.reason for f in asyncio.run(scenario())] == ["silence"]
+
+
+def test_call_recogniser__satisfies_the_ivr_protocol(service):
+    from speech.interface import CallRecognition
+
+    call: CallRecognition = service.open_call(_normal(service))
+    assert all(callable(getattr(call, name)) for name in ("feed", "finish", "use_grammar", "set_profile", "close"))

@@ -11,7 +11,7 @@ from speech import mulaw
 from speech.errors import SynthesisError, VoiceUnavailable
 from speech.pcm import level_dbfs, read_wav
 from speech.profile import CallProfile
-from speech.synthesis import Synthesiser
+from speech.synthesis import Synthesiser, split_clauses
 from tests.speech.factories import settings
 
 SENTENCE = "您好，您的订单已经确认，志愿者明天上午到您家。"
@@ -25,6 +25,7 @@ def test_render__mandarin_sentence_has_real_plausible_audio(synthesiser):
     rendered = synthesiser.render_blocking(SENTENCE, _elder(synthesiser))
     characters = sum(ch.isalnum() for ch in SENTENCE)
     assert 0.15 * characters < rendered.seconds < 1.0 * characters
+    assert 0 < rendered.cpu_ms < rendered.render_ms + 1
     assert all(len(frame) == 160 for frame in rendered.frames)
     assert len(rendered.frames) == pytest.approx(rendered.seconds / 0.02, abs=1)
     heard = mulaw.decode(rendered.mulaw)
@@ -149,3 +150,20 @@ def test_render__timeout_raises_and_leaves_no_worker_behind():
     for process in processes:
         process.join(timeout=5)
         assert not process.is_alive()
+
+
+def test_split_clauses__cuts_after_punctuation_and_drops_empty_pieces():
+    assert split_clauses("您好，请说出需求。谢谢！ ，") == ["您好，", "请说出需求。", "谢谢！"]
+
+
+def test_stream__clauses_arrive_in_order_and_add_up_to_the_sentence(synthesiser):
+    profile = _elder(synthesiser)
+
+    async def scenario():
+        return [piece async for piece in synthesiser.stream(SENTENCE, profile)]
+
+    pieces = asyncio.run(scenario())
+    whole = synthesiser.render_blocking(SENTENCE, profile)
+    assert [p.spoken for p in pieces] == ["您好，", "您的订单已经确认，", "志愿者明天上午到您家。"]
+    assert sum(p.seconds for p in pieces) == pytest.approx(whole.seconds, rel=0.15)
+    assert pieces[0].seconds < whole.seconds / 3
