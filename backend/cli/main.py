@@ -70,7 +70,10 @@ def ledger_verify() -> None:
     if report.ok:
         click.echo(f"ledger OK: {report.entries} entries, chain intact")
         return
-    click.echo(f"ledger BROKEN: first bad entry {report.first_bad_seq}", err=True)
+    if report.first_bad_seq is None:  # every entry checks out; a cached balance was changed
+        click.echo("ledger BROKEN: no entry was altered, but cached values differ from the postings", err=True)
+    else:
+        click.echo(f"ledger BROKEN: first bad entry {report.first_bad_seq}", err=True)
     for problem in report.problems[:20]:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)

@@ -5,29 +5,43 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound
+from backend.ledger.journal import lock_head
 from backend.models import Account, Person, Station
 
 
+def _find_or_open(session: Session, query, new: Account) -> Account:
+    """The account ``query`` finds, or ``new`` saved.
+
+    Opening happens under the ledger's writer lock after a second look, so two first-time
+    writers at once (the first two donations, say) cannot open two fund accounts.
+    """
+    account = session.scalar(query)
+    if account is None:
+        lock_head(session)
+        account = session.scalar(query)
+    if account is None:
+        session.add(new)
+        session.flush()
+        account = new
+    return account
+
+
 def person_account(session: Session, person_id: int, *, create: bool = True) -> Account:
-    account = session.scalar(select(Account).where(Account.person_id == person_id))
+    query = select(Account).where(Account.person_id == person_id)
+    account = session.scalar(query)
     if account is None:
         if not create or session.get(Person, person_id) is None:
             raise NotFound(f"person {person_id} has no account", code="person_not_found",
                            message="没有找到这个人。")
-        account = Account(kind="person", person_id=person_id, balance=0, service_minutes=0)
-        session.add(account)
-        session.flush()
+        account = _find_or_open(session, query,
+                                Account(kind="person", person_id=person_id, balance=0, service_minutes=0))
     return account
 
 
 def fund_account(session: Session) -> Account:
     """The time-bank fund (公益基金): donations in, grants out to priority elders."""
-    account = session.scalar(select(Account).where(Account.kind == "fund"))
-    if account is None:
-        account = Account(kind="fund", balance=0, service_minutes=0)
-        session.add(account)
-        session.flush()
-    return account
+    return _find_or_open(session, select(Account).where(Account.kind == "fund"),
+                         Account(kind="fund", balance=0, service_minutes=0))
 
 
 def district_of(session: Session, station_id: int) -> int:
@@ -45,9 +59,5 @@ def clearing_account(session: Session, station_id: int) -> Account:
     volunteers earned more than was spent here" and the flow between districts stays visible.
     """
     district_id = district_of(session, station_id)
-    account = session.scalar(select(Account).where(Account.kind == "clearing", Account.station_id == district_id))
-    if account is None:
-        account = Account(kind="clearing", station_id=district_id, balance=0, service_minutes=0)
-        session.add(account)
-        session.flush()
-    return account
+    return _find_or_open(session, select(Account).where(Account.kind == "clearing", Account.station_id == district_id),
+                         Account(kind="clearing", station_id=district_id, balance=0, service_minutes=0))

@@ -41,14 +41,29 @@ def service_minutes_by_account(txn_service_minutes: int, postings, kinds: dict[i
     return {p[0]: txn_service_minutes for p in postings if kinds.get(p[0]) == "person"}
 
 
-def append(session: Session, txn: Transaction, *, now: datetime | None = None) -> Entry:
-    """Validate and append ``txn``; return the new entry (or the earlier one for a retried key)."""
+def lock_head(session: Session) -> LedgerHead:
+    """Take the writers' lock (held to the end of the transaction) and return the chain head.
+
+    A writer that decides from a balance before appending (the account cap) takes it first, so
+    the balance it reads is the one its append will change.
+    """
     head = session.execute(
         select(LedgerHead).where(LedgerHead.id == 1).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if head is None:
         ensure_head(session)
         head = session.get(LedgerHead, 1, with_for_update=True)
+    return head
+
+
+def seq_for_key(session: Session, key: str) -> int | None:
+    """The entry an idempotency key already made, if any."""
+    return session.scalar(select(LedgerEntry.seq).where(LedgerEntry.idempotency_key == key))
+
+
+def append(session: Session, txn: Transaction, *, now: datetime | None = None) -> Entry:
+    """Validate and append ``txn``; return the new entry (or the earlier one for a retried key)."""
+    head = lock_head(session)
 
     if txn.idempotency_key:
         existing = session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == txn.idempotency_key))
@@ -63,9 +78,10 @@ def append(session: Session, txn: Transaction, *, now: datetime | None = None) -
         select(Account.id, Account.kind, Account.balance, Account.frozen).where(Account.id.in_(ids))
     ).all()
     states = {r.id: AccountState(r.id, r.kind, r.balance, r.frozen) for r in rows}
-    raise_for(check(txn, states))
-    if txn.kind == Kind.REVERSAL:
+    # Before the balance checks, so reversing twice is refused as such, not as an overdraft.
+    if txn.kind == Kind.REVERSAL and txn.reverses_seq is not None:
         _check_reversible(session, txn.reverses_seq)
+    raise_for(check(txn, states))
 
     seq, prev_hash = head.seq + 1, head.hash
     created_at = now or utcnow()

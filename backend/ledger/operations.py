@@ -11,7 +11,7 @@ from backend.core.errors import InvalidInput, PolicyViolation
 from backend.ledger import journal
 from backend.ledger.accounts import clearing_account, fund_account, person_account
 from backend.ledger.records import Entry, Kind, Posting, Transaction
-from backend.models import LedgerEntry
+from backend.models import Account, LedgerEntry
 from backend.models import Posting as PostingRow
 from backend.people.identity import age_on
 from backend.people.registry import DIRECT_RELATIONS, get_person, relation_between, spouse_of
@@ -42,15 +42,24 @@ def credit_service(session: Session, *, volunteer_id: int, station_id: int, serv
     coins = served_minutes * policy.multiplier(tier)
     volunteer = person_account(session, volunteer_id)
     clearing = clearing_account(session, station_id)
+    credit = Transaction(
+        kind=Kind.SERVICE_CREDIT, postings=(Posting(clearing.id, -coins), Posting(volunteer.id, coins)),
+        actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id,
+        service_minutes=served_minutes, idempotency_key=key)
+    journal.lock_head(session)
+    if key and journal.seq_for_key(session, key) is not None:
+        # A retry returns what the first call made; the balance has moved since, so the cap is
+        # not worked out again (that would refuse the retry or send a second overflow to the fund).
+        overflow_seq = journal.seq_for_key(session, f"{key}:overflow")
+        overflow = [journal.load_entry(session, overflow_seq)] if overflow_seq else []
+        return [journal.append(session, credit), *overflow]
     cap = policy.account_cap_minutes
-    excess = 0 if cap is None else max(0, volunteer.balance + coins - cap)
+    balance = session.scalar(select(Account.balance).where(Account.id == volunteer.id))  # read under the lock
+    excess = 0 if cap is None else max(0, balance + coins - cap)
     if excess and policy.cap_overflow == "reject":
         raise PolicyViolation(f"credit of {coins} min would exceed the account cap of {cap} min",
                               code="account_cap", message="账户时间币已到上限。")
-    entries = [journal.append(session, Transaction(
-        kind=Kind.SERVICE_CREDIT, postings=(Posting(clearing.id, -coins), Posting(volunteer.id, coins)),
-        actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id,
-        service_minutes=served_minutes, idempotency_key=key))]
+    entries = [journal.append(session, credit)]
     if excess:
         entries.append(journal.append(session, Transaction(
             kind=Kind.CAP_OVERFLOW, postings=(Posting(volunteer.id, -excess), Posting(fund_account(session).id, excess)),

@@ -14,7 +14,7 @@ from sqlalchemy import Date, DateTime, Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, InvalidInput
-from backend.models import Base, LedgerEntry, Person
+from backend.models import Base
 from backend.models.base import UTCDateTime
 
 FORMAT = "yinling-backup"
@@ -53,6 +53,17 @@ def _decoder(table):
     return lambda row: {k: (converters[k](v) if v is not None and k in converters else v) for k, v in row.items()}
 
 
+# What `db upgrade` fills in an empty database; restore replaces these, and refuses if anything else has rows.
+SETUP_TABLES = frozenset({"service_items", "ledger_head"})
+
+
+def _first_table_with_data(session: Session) -> str | None:
+    for table in Base.metadata.sorted_tables:
+        if table.name not in SETUP_TABLES and session.scalar(select(func.count()).select_from(table)):
+            return table.name
+    return None
+
+
 def restore(engine: Engine, path: Path, batch: int = 5000) -> dict[str, int]:
     tables = {t.name: t for t in Base.metadata.sorted_tables}
     with path.open(encoding="utf-8") as src:
@@ -61,9 +72,10 @@ def restore(engine: Engine, path: Path, batch: int = 5000) -> dict[str, int]:
             raise InvalidInput(f"{path} is not a {FORMAT} v{VERSION} file", code="invalid_backup")
         counts: dict[str, int] = {}
         with Session(engine) as session, session.begin():
-            if session.scalar(select(func.count()).select_from(Person)) or \
-                    session.scalar(select(func.count()).select_from(LedgerEntry)):
-                raise Conflict("restore needs an empty database", code="database_not_empty")
+            holding = _first_table_with_data(session)
+            if holding is not None:
+                raise Conflict(f"restore needs an empty database; table {holding} has rows",
+                               code="database_not_empty")
             for table in reversed(Base.metadata.sorted_tables):  # catalogue rows from `db upgrade` etc.
                 session.execute(table.delete())
             pending: list[dict] = []
