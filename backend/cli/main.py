@@ -63,10 +63,17 @@ def ledger() -> None:
 @ledger.command("verify")
 def ledger_verify() -> None:
     """Check the hash chain, sequence, sums and cached balances; exit 1 naming the first bad entry."""
+    from sqlalchemy.exc import DBAPIError
+
     from backend.ledger.verify import verify
     state = _state()
-    with state.sessions() as session:
-        report = verify(session)
+    try:
+        with state.sessions() as session:
+            report = verify(session)
+    except DBAPIError as exc:  # e.g. a database that was never migrated
+        click.echo(f"error: cannot read the ledger ({type(exc.orig).__name__}: {exc.orig}); "
+                   "is this a Yinling database? run `yinling db upgrade` first", err=True)
+        sys.exit(2)
     if report.ok:
         click.echo(f"ledger OK: {report.entries} entries, chain intact")
         return

@@ -110,7 +110,12 @@ def find_by_phone(session: Session, raw_phone: str) -> Person:
     return person
 
 
+CONSENTS = ("pending", "consented", "revoked")
+
+
 def link_family(session: Session, elder_id: int, member_id: int, relation: str, consent: str = "pending") -> FamilyLink:
+    if consent not in CONSENTS:
+        raise InvalidInput(f"consent must be one of {CONSENTS}", code="invalid_consent")
     if relation not in RELATIONS:
         raise InvalidInput(f"relation must be one of {RELATIONS}", code="invalid_relation", message="亲属关系不对。")
     if elder_id == member_id:
