@@ -1,0 +1,72 @@
+"""NLU evaluation on the held-out split with the real trained model, and bad input."""
+import json
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.training_data.loading import load_data
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = ROOT / "var" / "reports" / "bot_nlu.json"
+
+
+@pytest.fixture(scope="module")
+def evaluation(parser):
+    examples = load_data(str(ROOT / "tests" / "bot" / "nlu_test.yml")).intent_examples
+    rows = []
+    for example in examples:
+        parsed = parser.parse(example.get("text"))
+        gold_services = sorted(e["value"] for e in example.get("entities") or [] if e["entity"] == "service_type")
+        rows.append({"text": example.get("text"), "intent": example.get("intent"),
+                     "predicted": parsed["intent"]["name"],
+                     "services": gold_services,
+                     "predicted_services": sorted(e["value"] for e in parsed["entities"]
+                                                  if e["entity"] == "service_type")})
+    with_service = [r for r in rows if r["services"]]
+    result = {
+        "examples": len(rows),
+        "intent_accuracy": sum(r["intent"] == r["predicted"] for r in rows) / len(rows),
+        "service_examples": len(with_service),
+        "service_type_accuracy": sum(r["services"] == r["predicted_services"] for r in with_service)
+        / len(with_service),
+        "errors": [r for r in rows if r["intent"] != r["predicted"] or r["services"] != r["predicted_services"]],
+    }
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
+
+
+def test_nlu__intent_accuracy_on_held_out_split(evaluation):
+    assert evaluation["intent_accuracy"] >= 0.95, evaluation["errors"][:20]
+
+
+def test_nlu__service_type_accuracy_on_held_out_split(evaluation):
+    assert evaluation["service_examples"] >= 17 * 5
+    assert evaluation["service_type_accuracy"] >= 0.90, evaluation["errors"][:20]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("嗯那个我下礼拜二要去医院复查，能不能找个人陪我去", "request_service"),
+    ("我还有多少时间币", "check_balance"),
+    ("我现在是几星了", "check_stars"),
+    ("我 还 有 多 少 时 间 币", "check_balance"),           # recogniser spaces
+])
+def test_nlu__issue_examples(parser, text, intent):
+    assert parser.parse(text)["intent"]["name"] == intent
+
+
+def test_nlu__issue_example_entities(parser):
+    entities = {e["entity"]: e["value"] for e in parser.parse("嗯那个我下礼拜二要去医院复查，能不能找个人陪我去")["entities"]}
+    assert entities.get("service_type") == "escort_medical"
+    assert entities.get("date_time") == "下礼拜二"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "呃呃呃", "😀😀", "hello how are you",
+                                  "嗯那个就是" * 100])
+def test_nlu__bad_input_is_parsed_without_error(parser, text):
+    parsed = parser.parse(text)
+    assert "intent" in parsed and isinstance(parsed.get("entities", []), list)
+
+
+@pytest.mark.parametrize("text", ["呃呃呃", "😀😀", "hello how are you", "今天天气怎么样"])
+def test_nlu__noise_and_other_languages_are_not_taken_for_a_task(parser, text):
+    assert parser.parse(text)["intent"]["name"] in ("out_of_scope", "nlu_fallback", "greet")
