@@ -26,6 +26,7 @@ from ivr.tokens import StreamGrant
 
 log = logging.getLogger(__name__)
 _CHUNK_BYTES = 8000  # 1 s of μ-law per media message
+_MAX_QUEUED_TURNS = 3  # turns waiting beyond this are key floods; the keys are recorded, not answered
 
 
 class CallSession:
@@ -111,6 +112,8 @@ class CallSession:
         self.log.event("dtmf", digit)
         if self.floor.playing:
             await self._clear()  # a key press interrupts like speech does
+        if digit != keypad.HANDOFF_KEY and self._work.qsize() >= _MAX_QUEUED_TURNS:
+            return  # a flood of keys: recorded, not all answered (0 always gets through)
         self._enqueue("key", digit, offered)
 
     def on_mark(self, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.api.schemas.calls import CallCreate, CallUpdate, EventCreate, TurnCreate
@@ -105,3 +105,18 @@ def turns_and_events(session: Session, call: Call) -> tuple[list[CallTurn], list
     turns = session.scalars(select(CallTurn).where(CallTurn.call_id == call.id).order_by(CallTurn.seq))
     events = session.scalars(select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.seq))
     return list(turns), list(events)
+
+
+def orders_created(session: Session, call: Call, events: list[CallEvent]) -> list[int]:
+    """Orders the call created: those it recorded itself (keypad bookings, orders the assistant
+    reported), and phone-channel orders of the caller made while the call was on (the assistant
+    books through the backend directly, so the call may not have heard of them)."""
+    ids = {e.order_id for e in events if e.order_id is not None}
+    if call.person_id is not None:
+        query = select(Order.id).where(
+            Order.channel == "phone", Order.created_at >= call.started_at,
+            or_(Order.recipient_id == call.person_id, Order.requested_by_id == call.person_id))
+        if call.ended_at is not None:
+            query = query.where(Order.created_at <= call.ended_at)
+        ids.update(session.scalars(query))
+    return sorted(ids)

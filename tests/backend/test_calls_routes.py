@@ -86,3 +86,19 @@ def test_event_naming_a_missing_order_is_refused(client, city):
 def test_writes_to_an_unknown_call_are_404(client, city):
     response = client.post("/api/v1/calls/CA-none/turns", json={"seq": 1, "speaker": "caller", "text": "喂"})
     assert response.status_code == 404 and response.json()["code"] == "call_not_found"
+
+
+def test_call_detail_lists_phone_orders_the_caller_made_during_the_call(client, city):
+    from datetime import datetime, timedelta, timezone
+    person_id, phone = city["a"]
+    open_call(client, "CA6", phone)
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    made = client.post("/api/v1/orders", json={"recipient_id": person_id, "service_slug": "meal_delivery",
+                                                "start_at": start, "duration_minutes": 60, "channel": "phone"})
+    assert made.status_code == 201, made.text
+    other = client.post("/api/v1/orders", json={"recipient_id": city["b"][0], "service_slug": "meal_delivery",
+                                                 "start_at": start, "duration_minutes": 60, "channel": "phone"})
+    assert other.status_code == 201
+    client.patch("/api/v1/calls/CA6", json={"status": "completed"})
+    detail = client.get("/api/v1/calls/CA6", headers=operator_headers(client, "city_op")).json()
+    assert detail["order_ids"] == [made.json()["id"]]

@@ -15,6 +15,8 @@ import uvicorn
 REPO = Path(__file__).resolve().parents[2]
 BOT_PYTHON = REPO / ".venv-bot" / "bin" / "python"
 BOT_MODEL = REPO / "var" / "models" / "bot" / "yinling.tar.gz"
+# Loading the model traces TensorFlow graphs: ~1 min on a quiet 2-core machine, ~5 min on a busy one.
+READY_TIMEOUT_S = 600
 
 
 def free_socket() -> socket.socket:
@@ -90,7 +92,7 @@ class RasaProcesses:
             [str(BOT_PYTHON), "-m", "rasa", "run", "-m", str(BOT_MODEL), "--endpoints", str(endpoints),
              "--credentials", str(credentials), "-p", str(self.rasa_port), "-i", "127.0.0.1"],
             cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in self.processes):
                 self.__exit__()
@@ -103,7 +105,7 @@ class RasaProcesses:
                 pass
             time.sleep(1)
         self.__exit__()
-        raise RuntimeError("Rasa did not become ready in 240 s")
+        raise RuntimeError(f"Rasa did not become ready in {READY_TIMEOUT_S} s")
 
     def __exit__(self, *exc: object) -> None:
         for process in self.processes:

@@ -51,6 +51,7 @@ async def test_keypad_only_call_books_an_order(backend, hotline_factory):
     assert record["person_id"] == elder["id"]
     assert [e["detail"] for e in record["events"] if e["kind"] == "dtmf"] == list("112111")
     assert [e["order_id"] for e in record["events"] if e["kind"] == "order"] == [orders[0].id]
+    assert record["order_ids"] == [orders[0].id]
     said = [t["text"] for t in record["turns"] if t["speaker"] == "assistant"]
     assert any("约好了" in text and "陪同就医" in text for text in said)
     assert stream.audio_seconds > 5  # the prompts were really spoken
@@ -71,4 +72,4 @@ async def test_websocket_drop_during_readback_closes_record_without_order(backen
     assert record["ended_at"] is not None
     said = [t["text"] for t in record["turns"] if t["speaker"] == "assistant"]
     assert any("对请按1" in text for text in said)  # the read-back was heard and recorded
-    assert not any(e["kind"] == "order" for e in record["events"])
+    assert not any(e["kind"] == "order" for e in record["events"]) and record["order_ids"] == []

@@ -75,3 +75,39 @@ async def test_flood_of_malformed_frames_closes_the_stream(backend, hotline_fact
             await stream.send_raw("{")
         await stream.wait_for(lambda: stream.close_code is not None, what="close")
     assert stream.close_code == 1007
+
+
+async def test_dtmf_flood_is_recorded_but_answered_only_a_few_times(backend, hotline_factory):
+    call_sid = "CA" + "0d" * 16
+    async with hotline_factory() as line:
+        stream = await place_call(line, backend.new_elder()["phone"], call_sid)
+        await stream.wait_for(lambda: len(stream.marks) >= 2, what="keypad greeting")
+        for _ in range(40):
+            await stream.dtmf("2")
+        await stream.dtmf("0")  # a person is always reachable, flood or not
+        await stream.wait_for(lambda: line.twilio.updates, timeout=30, what="transfer")
+        await stream.stop()
+        await asyncio.sleep(0.5)
+    record = call_record(backend, call_sid)
+    assert len([e for e in record["events"] if e["kind"] == "dtmf"]) == 41
+    answers = [t for t in record["turns"] if t["speaker"] == "assistant" and t["text"].startswith("您还有")]
+    assert 1 <= len(answers) <= 4
+    assert record["status"] == "transferred"
+
+
+async def test_assistant_down_apologises_and_0_still_reaches_a_person(backend, hotline_factory):
+    from tests.ivr.scripted import ScriptedTranscriptRecogniser
+    call_sid = "CA" + "0e" * 16
+    recogniser = ScriptedTranscriptRecogniser([])
+    async with hotline_factory(open_recogniser=lambda _p: recogniser, assistant_timeout_s=2) as line:  # no Rasa
+        stream = await place_call(line, backend.new_elder()["phone"], call_sid)
+        await stream.wait_for(lambda: stream.marks, what="apology")
+        await stream.dtmf("0")
+        await stream.wait_for(lambda: line.twilio.updates, what="transfer")
+        await stream.stop()
+        await asyncio.sleep(0.5)
+    record = call_record(backend, call_sid)
+    from ivr import prompts
+    assert [t["text"] for t in record["turns"] if t["speaker"] == "assistant"][0] == prompts.ASSISTANT_DOWN
+    assert any(e["kind"] == "error" and e["detail"] == "assistant unavailable" for e in record["events"])
+    assert record["status"] == "transferred"

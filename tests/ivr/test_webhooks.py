@@ -78,3 +78,9 @@ async def test_status_callback_closes_the_call_record(backend, hotline_factory):
     record = call_record(backend, call["CallSid"])
     assert record["status"] == "completed" and record["twilio_status"] == "completed"
     assert record["duration_s"] == 42 and record["person_id"] == elder["id"]
+
+
+async def test_browser_phone_can_be_turned_off(hotline_factory):
+    async with hotline_factory(browser_phone=False) as line:
+        assert (await line.http.get("/ivr/phone")).status_code == 404
+        assert (await line.http.post("/ivr/phone/session", json={})).status_code in (404, 405)

@@ -59,4 +59,5 @@ def call_detail(call_sid: str, session: SessionDep, caller: OperatorDep):
     detail = CallDetailPublic.model_validate(call)
     detail.turns = [TurnPublic.model_validate(t) for t in turns]
     detail.events = [EventPublic.model_validate(e) for e in events]
+    detail.order_ids = records.orders_created(session, call, events)
     return detail

@@ -87,5 +87,8 @@ class CallPublic(BaseModel):
 
 
 class CallDetailPublic(CallPublic):
+    """A call with everything said and done in it; ``order_ids``: orders the call created."""
+
     turns: list[TurnPublic] = []
     events: list[EventPublic] = []
+    order_ids: list[int] = []

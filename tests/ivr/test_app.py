@@ -1,0 +1,58 @@
+"""Serving the IVR beside the backend (one process for `make run`), and the browser phone."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.api.app import create_app
+from ivr.app import attach_ivr
+from tests.backend.conftest import make_state
+from tests.ivr.conftest import AUTH_TOKEN, PUBLIC_URL, ivr_settings
+from tests.ivr.simulator import sign
+from tests.speech import factories as speech_factories
+
+
+@pytest.fixture(scope="module")
+def combined(tmp_path_factory):
+    state = make_state(f"sqlite:///{tmp_path_factory.mktemp('combined') / 'yinling.db'}")
+    app = create_app(state=state)
+    speech = speech_factories.settings(model_path=Path("/nonexistent/model"), synth_workers=1)
+    services = attach_ivr(app, ivr_settings("http://127.0.0.1:9"), speech_settings=speech)
+    with TestClient(app) as client:
+        yield client, services
+    state.engine.dispose()
+
+
+def test_attach_ivr_serves_webhooks_and_browser_phone_beside_the_backend(combined):
+    client, services = combined
+    assert client.get("/health").json()["status"] == "ok"
+    params = {"CallSid": "CA" + "3" * 32, "From": "+8613900000001"}
+    signed = client.post("/ivr/voice", data=params,
+                         headers={"X-Twilio-Signature": sign(AUTH_TOKEN, PUBLIC_URL + "/ivr/voice", params)})
+    assert signed.status_code == 200 and ET.fromstring(signed.text).find("Connect/Stream") is not None
+    assert client.post("/ivr/voice", data=params).status_code == 403
+    page = client.get("/ivr/phone")
+    assert page.status_code == 200 and "网页电话" in page.text and "/ivr/phone/phone.js" in page.text
+    assert "mediaFormat" in client.get("/ivr/phone/phone.js").text
+    session = client.post("/ivr/phone/session", json={"caller": "+8613900000001"}).json()
+    grant = services.tokens.burn(session["token"], session["call_sid"])
+    assert grant.mode == "browser" and grant.caller == "+8613900000001"
+
+
+def test_browser_phone_call_runs_through_the_same_gateway(combined):
+    client, _ = combined
+    session = client.post("/ivr/phone/session", json={"caller": "+8613900000001"}).json()
+    with client.websocket_connect("/ivr/stream") as ws:
+        ws.send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        ws.send_json({"event": "start", "streamSid": "MZbrowser", "start": {
+            "callSid": session["call_sid"], "customParameters": {
+                "token": session["token"], "callSid": session["call_sid"], "caller": "+8613900000001"},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
+        kinds = []
+        while "mark" not in kinds:  # recognition is off here: the keypad greeting is spoken
+            kinds.append(ws.receive_json()["event"])
+        assert kinds[0] == "media"
+        ws.send_json({"event": "stop", "streamSid": "MZbrowser", "stop": {}})
