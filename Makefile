@@ -6,7 +6,7 @@ VENV  := .venv
 VBOT  := .venv-bot
 APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils
 
-.PHONY: run test sysdeps env env-bot lock lock-bot bench clean
+.PHONY: run test test-app test-bot sysdeps env env-bot bot-model parse lock bench clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
@@ -37,14 +37,33 @@ lock:
 	 var/lockenv/bin/pip freeze --exclude pip --exclude setuptools --exclude wheel) > requirements/app.lock
 	rm -rf var/lockenv
 
-test: sysdeps env
-	$(VENV)/bin/python -m pytest
+# The Rasa model, retrained only when config.yml, bot/domain.yml or bot/data changed.
+bot-model: env-bot
+	@tools/train_bot.sh
 
-run: sysdeps env
-	$(VENV)/bin/python -m backend.run
+# One utterance per line on stdin -> one JSON object per line on stdout (set-up noise goes to stderr).
+parse:
+	@$(MAKE) -s --no-print-directory env-bot bot-model >&2
+	@PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m bot.parse_batch
+
+test: sysdeps env env-bot bot-model
+	@status=0; \
+	$(VENV)/bin/python -m pytest --ignore=tests/bot || status=$$?; \
+	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot || status=$$?; \
+	exit $$status
+
+test-app: sysdeps env
+	$(VENV)/bin/python -m pytest --ignore=tests/bot
+
+test-bot: env-bot bot-model
+	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot
+
+run: sysdeps env env-bot bot-model
+	$(VENV)/bin/python tools/run_all.py
 
 bench: sysdeps env
 	$(VENV)/bin/python -m bench.ledger_bench
+	$(VENV)/bin/python -m bench.matching_bench
 
 clean:
 	rm -rf $(VENV) $(VBOT) var/*.db var/.sysdeps
