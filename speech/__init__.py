@@ -44,7 +44,8 @@ from speech.errors import (
 from speech.events import FinalUtterance, PartialResult, RecognitionEvent, SpeechStarted, Word
 from speech.profile import CallProfile
 from speech.readback import readback
-from speech.recogniser import CallRecogniser, RecognitionService, SpeechMode
+from speech.recogniser import CallRecogniser
+from speech.service import RecognitionService, SpeechMode
 from speech.recording import CallRecorder, purge_expired_recordings
 from speech.settings import SpeechSettings, get_settings
 from speech.synthesis import RenderedSpeech, Synthesiser

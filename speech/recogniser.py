@@ -1,7 +1,6 @@
-"""The recogniser interface the IVR uses.
+"""Recognition for one call.
 
-``RecognitionService`` (one per process) owns the shared model and the decoding threads.
-``CallRecogniser`` (one per call) takes the call's audio in any chunk sizes and returns events:
+``CallRecogniser`` (one per call, opened by ``speech.service.RecognitionService``) takes the call's audio in any chunk sizes and returns events:
 ``SpeechStarted`` (barge-in), ``PartialResult`` and ``FinalUtterance``. Its ``feed`` is one loop
 over 20 ms frames driven by the pure endpointing step; Vosk only sees audio from just before
 speech starts until the utterance ends, always in the service's thread pool, so the event loop
@@ -14,25 +13,24 @@ import logging
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from enum import Enum
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence, TypeVar
 
 import numpy as np
 
 from speech import mulaw, pcm
 from speech.asr_text import normalise_transcript
 from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
-from speech.errors import AudioFormatError, ModelUnavailable, RecogniserClosed
+from speech.errors import RecogniserClosed
 from speech.events import EndReason, FinalUtterance, PartialResult, RecognitionEvent, SpeechStarted, Word
-from speech.frames import FRAME_MS, PHONE_RATE, FrameBuffer
+from speech.frames import FRAME_MS, FrameBuffer
 from speech.grammars import usable_phrases
-from speech.model_store import ModelStore, unavailable_line
 from speech.profile import CallProfile
 from speech.resample import StreamResampler
 from speech.settings import SpeechSettings
 from speech.vosk_engine import Segment, VoskDecoder, model_knows
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Encoding = Literal["mulaw", "linear16"]
 UNKNOWN_WORD = "[unk]"
@@ -40,57 +38,6 @@ _DECODE_BATCH_MS = 100  # hand Vosk 100 ms at a time: fewer thread hops, same la
 # Within an utterance, silence beyond this is not decoded (an elder's 1.5 s end-of-turn silence
 # and long pauses would otherwise cost decoding time); word times are shifted back afterwards.
 _FED_SILENCE_MS = 300
-
-
-class SpeechMode(Enum):
-    VOICE = "voice"
-    KEYPAD = "keypad"
-
-
-class RecognitionService:
-    """One per process. ``start()`` loads the model (seconds) and reports the mode."""
-
-    def __init__(self, settings: SpeechSettings, store: ModelStore | None = None):
-        self.settings = settings
-        self.store = store or ModelStore(settings)
-        self.mode: SpeechMode | None = None
-        self._executor: ThreadPoolExecutor | None = None
-
-    def start(self) -> SpeechMode:
-        """Load the model; on failure log one line and settle on keypad mode (never raises)."""
-        try:
-            self.store.get()
-        except ModelUnavailable as exc:
-            log.warning(unavailable_line(exc, self.settings))
-            self.mode = SpeechMode.KEYPAD
-            return self.mode
-        self._executor = ThreadPoolExecutor(self.settings.decode_threads, thread_name_prefix="vosk")
-        log.info("speech: recognition on, Vosk model %s", self.store.path)
-        self.mode = SpeechMode.VOICE
-        return self.mode
-
-    def open_call(
-        self, profile: CallProfile, *, encoding: Encoding = "mulaw", sample_rate: int = PHONE_RATE
-    ) -> "CallRecogniser":
-        """A recogniser for one call. Raises ``ModelUnavailable`` in keypad mode and
-        ``AudioFormatError`` for an encoding/rate the line cannot carry."""
-        if self.mode is None:
-            self.start()
-        if self.mode is not SpeechMode.VOICE or self._executor is None:
-            raise ModelUnavailable("speech recognition is off (keypad mode)")
-        if encoding == "mulaw" and sample_rate != PHONE_RATE:
-            raise AudioFormatError(f"μ-law audio must be {PHONE_RATE} Hz, not {sample_rate!r}")
-        if encoding not in ("mulaw", "linear16"):
-            raise AudioFormatError(f"unsupported encoding {encoding!r}")
-        if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= 48000:
-            raise AudioFormatError(f"unsupported sample rate {sample_rate!r}")
-        return CallRecogniser(self.store.get(), self._executor, self.settings, profile, encoding, sample_rate)
-
-    def close(self) -> None:
-        """Stop the decoding threads (waits for running steps; queued ones are dropped)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
 
 
 class CallRecogniser:
@@ -249,10 +196,16 @@ class CallRecogniser:
         assert self._resampler is not None
         return self._resampler.push(audio, last=last).astype("<i2").tobytes()
 
+    async def _in_executor(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        except RuntimeError as exc:  # the service's pool was shut down under a live call
+            self.close()
+            raise RecogniserClosed("recognition service stopped during the call") from exc
+
     async def _decode(self, events: list[RecognitionEvent]) -> None:
         audio, decoder = self._take_batch(last=False), self._decoder
-        loop = asyncio.get_running_loop()
-        segment, partial = await loop.run_in_executor(self._executor, _accept_and_peek, decoder, audio)
+        segment, partial = await self._in_executor(_accept_and_peek, decoder, audio)
         if segment is not None and segment.words:
             self._segments.append(segment)
         text = normalise_transcript(" ".join([s.text for s in self._segments] + [partial]).replace(UNKNOWN_WORD, ""))
@@ -262,8 +215,7 @@ class CallRecogniser:
 
     async def _finalise(self, reason: EndReason, events: list[RecognitionEvent]) -> None:
         audio, decoder = self._take_batch(last=True), self._decoder
-        loop = asyncio.get_running_loop()
-        segments = self._segments + await loop.run_in_executor(self._executor, _accept_and_finish, decoder, audio)
+        segments = self._segments + await self._in_executor(_accept_and_finish, decoder, audio)
         words = tuple(
             Word(w.text, self._call_time(w.start), self._call_time(w.end, is_end=True), round(w.conf, 3))
             for s in segments for w in s.words if w.text != UNKNOWN_WORD

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from speech.recogniser import RecognitionService, SpeechMode
+from speech.service import RecognitionService, SpeechMode
 from speech.synthesis import Synthesiser
 from tests.speech import factories
 

@@ -1,11 +1,4 @@
-import logging
-
-import pytest
-
-from speech.errors import ModelUnavailable
 from speech.model_store import ModelStore, resolve_model_path
-from speech.profile import CallProfile
-from speech.recogniser import RecognitionService, SpeechMode
 from tests.speech.factories import settings
 
 
@@ -23,24 +16,6 @@ def test_status__missing_model_is_one_line_naming_the_fix(tmp_path):
     assert not status.available
     assert "\n" not in status.line
     assert "keypad mode" in status.line and "yinling speech download-model small" in status.line
-
-
-def test_start__missing_model_logs_one_line_and_runs_keypad_mode(tmp_path, caplog):
-    service = RecognitionService(settings(model_path=tmp_path / "absent"))
-    with caplog.at_level(logging.INFO, logger="speech.recogniser"):
-        assert service.start() is SpeechMode.KEYPAD
-    assert len(caplog.records) == 1 and "keypad mode" in caplog.records[0].getMessage()
-    with pytest.raises(ModelUnavailable):
-        service.open_call(CallProfile(elder=True, rate_wpm=175))
-
-
-def test_start__corrupt_model_folder_runs_keypad_mode(tmp_path):
-    for name in ("am/final.mdl", "conf/model.conf", "graph/HCLG.fst"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("corrupt")
-    service = RecognitionService(settings(model_path=tmp_path))
-    assert service.start() is SpeechMode.KEYPAD
-    assert "could not load" in service.store.status().line
 
 
 def test_get__same_model_object_for_every_caller(service):

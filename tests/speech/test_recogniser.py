@@ -13,7 +13,7 @@ from speech import mulaw
 from speech.errors import AudioFormatError, RecogniserClosed
 from speech.events import FinalUtterance, PartialResult, SpeechStarted
 from speech.profile import CallProfile
-from speech.recogniser import RecognitionService
+from speech.service import RecognitionService
 from tests.speech.factories import as_mulaw, chunks, clipping_noise, espeak_phone_pcm, settings, silence
 
 HANGUL = re.compile("[가-힣]")
@@ -231,3 +231,19 @@ def test_call_recogniser__satisfies_the_ivr_protocol(service):
 
     call: CallRecognition = service.open_call(_normal(service))
     assert all(callable(getattr(call, name)) for name in ("feed", "finish", "use_grammar", "set_profile", "close"))
+
+
+def test_call__service_stopped_under_a_live_call_closes_it_cleanly(service, audio_dir):
+    svc = RecognitionService(settings(), store=service.store)
+    svc.start()
+
+    async def scenario():
+        call = svc.open_call(_normal(service))
+        await call.feed(as_mulaw(silence(0.2)))
+        svc.close()
+        with pytest.raises(RecogniserClosed, match="stopped"):
+            await call.feed(as_mulaw(espeak_phone_pcm("네", audio_dir), silence(1.0)))
+        with pytest.raises(RecogniserClosed):
+            await call.feed(b"\xff" * 160)
+
+    asyncio.run(scenario())

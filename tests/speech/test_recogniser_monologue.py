@@ -10,7 +10,7 @@ from speech import mulaw
 from speech import recogniser as recogniser_module
 from speech.events import FinalUtterance
 from speech.profile import CallProfile
-from speech.recogniser import RecognitionService
+from speech.service import RecognitionService
 from speech.vosk_engine import Segment
 from tests.speech.factories import as_mulaw, babble, espeak_phone_pcm, settings
 

@@ -1,0 +1,69 @@
+"""The process-wide side of recognition: one model shared by all calls, one thread pool for
+decoding, and the mode the phone line runs in (voice, or keypad when there is no usable model).
+``open_call()`` hands out a ``CallRecogniser`` per call.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from enum import Enum
+
+from speech.errors import AudioFormatError, ModelUnavailable
+from speech.frames import PHONE_RATE
+from speech.model_store import ModelStore, unavailable_line
+from speech.profile import CallProfile
+from speech.recogniser import CallRecogniser, Encoding
+from speech.settings import SpeechSettings
+
+log = logging.getLogger(__name__)
+
+
+class SpeechMode(Enum):
+    VOICE = "voice"
+    KEYPAD = "keypad"
+
+
+class RecognitionService:
+    """One per process. ``start()`` loads the model (seconds) and reports the mode."""
+
+    def __init__(self, settings: SpeechSettings, store: ModelStore | None = None):
+        self.settings = settings
+        self.store = store or ModelStore(settings)
+        self.mode: SpeechMode | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    def start(self) -> SpeechMode:
+        """Load the model; on failure log one line and settle on keypad mode (never raises)."""
+        try:
+            self.store.get()
+        except ModelUnavailable as exc:
+            log.warning(unavailable_line(exc, self.settings))
+            self.mode = SpeechMode.KEYPAD
+            return self.mode
+        self._executor = ThreadPoolExecutor(self.settings.decode_threads, thread_name_prefix="vosk")
+        log.info("speech: recognition on, Vosk model %s", self.store.path)
+        self.mode = SpeechMode.VOICE
+        return self.mode
+
+    def open_call(
+        self, profile: CallProfile, *, encoding: Encoding = "mulaw", sample_rate: int = PHONE_RATE
+    ) -> CallRecogniser:
+        """A recogniser for one call. Raises ``ModelUnavailable`` in keypad mode and
+        ``AudioFormatError`` for an encoding/rate the line cannot carry."""
+        if self.mode is None:
+            self.start()
+        if self.mode is not SpeechMode.VOICE or self._executor is None:
+            raise ModelUnavailable("speech recognition is off (keypad mode)")
+        if encoding == "mulaw" and sample_rate != PHONE_RATE:
+            raise AudioFormatError(f"μ-law audio must be {PHONE_RATE} Hz, not {sample_rate!r}")
+        if encoding not in ("mulaw", "linear16"):
+            raise AudioFormatError(f"unsupported encoding {encoding!r}")
+        if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= 48000:
+            raise AudioFormatError(f"unsupported sample rate {sample_rate!r}")
+        return CallRecogniser(self.store.get(), self._executor, self.settings, profile, encoding, sample_rate)
+
+    def close(self) -> None:
+        """Stop the decoding threads (waits for running steps; queued ones are dropped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
