@@ -12,6 +12,7 @@ class VolunteerProfile(Base):
     """How far a volunteer travels and how many orders they take at once."""
 
     __tablename__ = "volunteer_profiles"
+    __table_args__ = (Index("ix_volunteer_profiles_radius_km", "radius_km"),)  # widest radius = search box
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
     radius_km: Mapped[float] = mapped_column(Float, default=3.0)
     max_open_orders: Mapped[int] = mapped_column(Integer, default=3)
@@ -33,6 +34,8 @@ class AvailabilityWindow(Base):
     """A weekly slot: ``weekday`` 0 = Monday, local times in the deployment's zone."""
 
     __tablename__ = "availability_windows"
+    # covers "is this volunteer's weekly slot under way then?" without reading the table
+    __table_args__ = (Index("ix_availability_windows_person_weekday", "person_id", "weekday", "start", "end"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     weekday: Mapped[int] = mapped_column(Integer, index=True)
@@ -44,6 +47,7 @@ class AvailabilityException(Base):
     """One day that overrides the weekly pattern: unavailable all day, or available in a slot."""
 
     __tablename__ = "availability_exceptions"
+    __table_args__ = (Index("ix_availability_exceptions_person_day", "person_id", "day"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     day: Mapped[date] = mapped_column(Date)
