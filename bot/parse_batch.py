@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from bot.actions.parsing import normalize_text
@@ -44,16 +45,32 @@ class Parser:
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    args.add_argument("--timing", action="store_true", help="print parse latency p50/p95 to stderr at the end")
     options = args.parse_args(argv)
     if not options.model.exists():
         print(f"no model at {options.model}; run tools/train_bot.sh first", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.disable(logging.WARNING)
+    # Rasa and TensorFlow print debug lines to stdout; stdout is reserved for the JSON lines,
+    # so everything else written to file descriptor 1 goes to stderr instead.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(2, 1)
     parser = Parser(options.model)
+    latencies = []
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(json.dumps(result_line(text, parser.parse(text)), ensure_ascii=False), flush=True)
+        start = time.perf_counter()
+        parsed = parser.parse(text)
+        latencies.append(time.perf_counter() - start)
+        out.write(json.dumps(result_line(text, parsed), ensure_ascii=False) + "\n")
+        out.flush()
+    if options.timing and latencies:
+        ordered = sorted(latencies)
+        p50, p95 = ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        print(f"parsed {len(ordered)} in {sum(ordered):.2f} s; p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms "
+              "(first parse included)", file=sys.stderr)
     return 0
 
 
