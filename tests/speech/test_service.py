@@ -35,3 +35,20 @@ def test_open_call__each_call_gets_its_own_recogniser_on_the_shared_model(servic
 def test_open_call__mulaw_must_be_8khz(service):
     with pytest.raises(AudioFormatError, match="8000"):
         service.open_call(CallProfile(elder=False, rate_wpm=230), sample_rate=16000)
+
+
+def test_close__leaves_no_decoding_thread_behind(service):
+    import asyncio
+    import threading
+
+    def vosk_threads():
+        return {t for t in threading.enumerate() if t.name.startswith("vosk")}
+
+    before = vosk_threads()
+    svc = RecognitionService(settings(), store=service.store)
+    svc.start()
+    call = svc.open_call(CallProfile(elder=False, rate_wpm=230))
+    asyncio.run(call.feed(b"\x00" * 8000))  # loud enough to start an utterance and reach the decoder
+    assert vosk_threads() - before
+    svc.close()
+    assert vosk_threads() - before == set()
