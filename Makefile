@@ -6,7 +6,7 @@ VENV  := .venv
 VBOT  := .venv-bot
 APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils
 
-.PHONY: run test test-app test-bot sysdeps env env-bot bot-model parse lock bench clean
+.PHONY: run test test-app test-bot sysdeps env env-bot bot-model parse lock bench speech-model clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
@@ -64,6 +64,11 @@ run: sysdeps env env-bot bot-model
 bench: sysdeps env
 	$(VENV)/bin/python -m bench.ledger_bench
 	$(VENV)/bin/python -m bench.matching_bench
+	$(VENV)/bin/python -m bench.speech_bench --write docs/benchmarks.md
+
+# The Mandarin recognition model for a real deployment (~42 MB into var/models/); tests never need it.
+speech-model: env
+	$(VENV)/bin/yinling speech download-model small
 
 clean:
 	rm -rf $(VENV) $(VBOT) var/*.db var/.sysdeps
