@@ -4,8 +4,8 @@ speech recognition, the Rasa assistant and synthesis, a keypad fallback, and tra
 Public API:
 
 - ``IvrSettings``                       settings (``IVR_*``), the only reader of the environment
-- ``create_ivr_app(settings, ...)``     the IVR as a FastAPI app (webhooks, gateway, browser phone)
-- ``ivr_router(services)``, ``IvrServices``   the same routes to mount beside the backend
+- ``ivr.app.create_ivr_app(settings)``  the IVR as a FastAPI app (webhooks, gateway, browser phone)
+- ``ivr.app.attach_ivr(app, settings)`` the same routes and start/stop added to the backend's app
 
 Exceptions (each says when it is raised):
 
@@ -17,16 +17,9 @@ Exceptions (each says when it is raised):
     ├── BackendRefused       the backend answered 4xx (its Chinese message can be read out)
     └── TransferFailed       Twilio refused to redirect the live call to the operator
 """
-from ivr.errors import AssistantUnavailable, BackendRefused, BackendUnavailable, BadFrame, IvrError, StreamRefused, TransferFailed
+from ivr.errors import (AssistantUnavailable, BackendRefused, BackendUnavailable, BadFrame, IvrError, StreamRefused,
+                        TransferFailed)
 from ivr.settings import IvrSettings
 
-
-def create_ivr_app(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - re-exported lazily, see ivr.app
-    """See ``ivr.app.create_ivr_app``; imported lazily so importing ``ivr`` loads no web stack."""
-    from ivr.app import create_ivr_app as factory
-
-    return factory(*args, **kwargs)
-
-
-__all__ = ["AssistantUnavailable", "BackendRefused", "BackendUnavailable", "BadFrame", "IvrError", "IvrSettings", "StreamRefused",
-           "TransferFailed", "create_ivr_app"]
+__all__ = ["AssistantUnavailable", "BackendRefused", "BackendUnavailable", "BadFrame", "IvrError", "IvrSettings",
+           "StreamRefused", "TransferFailed"]

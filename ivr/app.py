@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -90,7 +91,8 @@ async def ivr_lifespan(services: IvrServices, recognition: RecognitionService | 
     if synthesiser is not None:
         try:
             await loop.run_in_executor(None, synthesiser.start)
-        except SpeechError as exc:
+        except (SpeechError, BrokenProcessPool, OSError) as exc:
+            # The backend beside us must keep serving; calls will still get TwiML and records.
             log.error("ivr: synthesis unavailable, callers will hear nothing from us: %s", exc)
     try:
         yield

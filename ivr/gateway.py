@@ -55,7 +55,8 @@ async def handle_stream(websocket: WebSocket, services: IvrServices) -> None:
                 if session is not None:
                     continue  # one start per stream; a second is ignored
                 try:
-                    grant = services.tokens.burn(event.custom.get("token"), event.custom.get("callSid") or event.call_sid)
+                    call_sid = event.custom.get("callSid") or event.call_sid
+                    grant = services.tokens.burn(event.custom.get("token"), call_sid)
                 except StreamRefused as exc:
                     log.warning("ivr: stream refused: %s", exc)
                     await websocket.close(code=POLICY_VIOLATION)

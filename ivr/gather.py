@@ -91,7 +91,8 @@ async def next_turn(services: IvrServices, form: FormData) -> str:
         if reply.action == "transfer":
             for text in texts:
                 call.log.turn("assistant", text, source="speech")
-            return await _hand_off(services, call, call_sid, "the assistant handed off", str(reply.custom.get("to") or ""))
+            number = str(reply.custom.get("to") or "")
+            return await _hand_off(services, call, call_sid, "the assistant handed off", number)
         if reply.action == "order_created" and str(reply.custom.get("order_id", "")).isdigit():
             call.log.event("order", None, order_id=int(reply.custom["order_id"]))
     return _say(services, call, texts or [prompts.NOT_HEARD])

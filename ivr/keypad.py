@@ -103,7 +103,9 @@ def menu_step(state: MenuState, digit: str, service_count: int) -> tuple[MenuSta
         return (replace(state, step="part", day=choice), Ask()) if choice is not None else (state, Ask(invalid=True))
     if state.step == "part":
         choice = _choice(digit, len(prompts.PARTS))
-        return (replace(state, step="confirm", part=choice), Ask()) if choice is not None else (state, Ask(invalid=True))
+        if choice is None:
+            return state, Ask(invalid=True)
+        return replace(state, step="confirm", part=choice), Ask()
     # confirm: only an explicit 1 books; 2 drops the request and returns to the menu
     if digit == "1":
         assert state.service is not None and state.day is not None and state.part is not None

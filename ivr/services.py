@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from speech import CallProfile, SpeechSettings
+from speech.interface import CallRecognition, SpeechOutput
 
 from ivr.assistant import Assistant
 from ivr.backend_client import BackendClient
@@ -14,24 +15,12 @@ from ivr.tokens import StreamTokens
 from ivr.transfer import Transferrer
 
 
-class Recogniser(Protocol):
-    """What a call needs of ``speech.CallRecogniser`` (also met by the tests' scripted one)."""
+class Recogniser(CallRecognition, Protocol):
+    """speech's recognition seam plus ``in_speech`` (the caller is talking now), which silence
+    counting needs. ``speech.CallRecogniser`` and the tests' scripted recogniser meet it."""
 
-    in_speech: bool
-
-    async def feed(self, chunk: bytes) -> list: ...
-
-    async def finish(self) -> list: ...
-
-    def set_profile(self, profile: CallProfile) -> None: ...
-
-
-class Speaker(Protocol):
-    """What a call needs of ``speech.Synthesiser``."""
-
-    async def render(self, text: str, profile: CallProfile) -> Any: ...
-
-    async def prompt(self, text: str, profile: CallProfile) -> Any: ...
+    @property
+    def in_speech(self) -> bool: ...
 
 
 @dataclass
@@ -45,7 +34,7 @@ class IvrServices:
     backend: BackendClient
     assistant: Assistant
     transferrer: Transferrer
-    speaker: Speaker
+    speaker: SpeechOutput
     open_recogniser: Callable[[CallProfile], Recogniser]
     recordings_dir: Path | None = None
     gather_calls: dict[str, Any] = field(default_factory=dict)  # call SID → ivr.gather.GatherCall

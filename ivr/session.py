@@ -9,6 +9,7 @@ so a caller's key presses and sentences are answered in the order given.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import replace
 from typing import Awaitable, Callable
@@ -20,19 +21,18 @@ from ivr.assistant import Reply
 from ivr.call_log import CallLog
 from ivr.errors import AssistantUnavailable, IvrError
 from ivr.keypad_actions import KeypadActions
-from ivr.messages import clear_message, mark_message, media_message
+from ivr.playback import Playback
 from ivr.services import IvrServices, Recogniser
 from ivr.tokens import StreamGrant
 
 log = logging.getLogger(__name__)
-_CHUNK_BYTES = 8000  # 1 s of μ-law per media message
 _MAX_QUEUED_TURNS = 3  # turns waiting beyond this are key floods; the keys are recorded, not answered
 
 
 class CallSession:
     def __init__(self, services: IvrServices, send: Callable[[str], Awaitable[None]],
                  hang_up: Callable[[], Awaitable[None]], grant: StreamGrant, stream_sid: str):
-        self.services, self.settings, self._send, self._hang_up = services, services.settings, send, hang_up
+        self.services, self.settings, self._hang_up = services, services.settings, hang_up
         self.grant, self.stream_sid = grant, stream_sid
         self.profile = CallProfile.for_call(services.speech_settings)
         self.floor = dialogue.Floor()
@@ -46,9 +46,7 @@ class CallSession:
         self.status = "completed"
         self.transferred = False
         self.ended = False
-        self._marks: set[str] = set()
-        self._all_played = asyncio.Event()
-        self._mark_count = 0
+        self.playback = Playback(send, stream_sid, None)
         self._work: asyncio.Queue = asyncio.Queue()
         self._worker: asyncio.Task | None = None
 
@@ -57,6 +55,7 @@ class CallSession:
         self.log.open(self.grant.caller, "browser" if self.grant.mode == "browser" else "phone", "stream")
         if self.services.recordings_dir is not None:
             self.recorder = CallRecorder(self.services.recordings_dir, self.grant.call_sid)
+            self.playback.recorder = self.recorder
         try:
             self.recogniser = self.services.open_recogniser(self.profile)
         except (ModelUnavailable, SpeechError) as exc:
@@ -94,11 +93,18 @@ class CallSession:
             self.recorder.caller(payload)
         speaking = False
         if self.recogniser is not None:
-            for event in await self.recogniser.feed(payload):
+            try:
+                events = await self.recogniser.feed(payload)
+            except SpeechError as exc:  # e.g. the decoding pool shut down under the call
+                log.error("ivr: call %s: recognition stopped, keypad mode: %s", self.grant.call_sid, exc)
+                self.recogniser, self.keypad_mode, events = None, True, []
+                self.log.event("error", "recognition stopped")
+                self._enqueue("say", [prompts.RECOGNITION_OFF, keypad.menu_prompt(keypad.MenuState(), [])])
+            for event in events:
                 if isinstance(event, SpeechStarted):
                     self.floor, barge_in = dialogue.on_speech_started(self.floor)
                     if barge_in:
-                        await self._clear()
+                        await self.playback.clear()
                 elif isinstance(event, FinalUtterance):
                     self._on_final(event)
             speaking = self.recogniser.in_speech
@@ -111,17 +117,14 @@ class CallSession:
         self.floor = dialogue.on_key(self.floor)
         self.log.event("dtmf", digit)
         if self.floor.playing:
-            await self._clear()  # a key press interrupts like speech does
+            await self.playback.clear()  # a key press interrupts like speech does
         if digit != keypad.HANDOFF_KEY and self._work.qsize() >= _MAX_QUEUED_TURNS:
             return  # a flood of keys: recorded, not all answered (0 always gets through)
         self._enqueue("key", digit, offered)
 
     def on_mark(self, name: str) -> None:
-        if name in self._marks:
-            self._marks.discard(name)
+        if self.playback.heard(name):
             self.floor = dialogue.on_played(self.floor)
-            if not self._marks:
-                self._all_played.set()
 
     def _on_final(self, utterance: FinalUtterance) -> None:
         self.floor, action = dialogue.on_final(self.floor, utterance.text, utterance.confidence, self.limits)
@@ -189,7 +192,7 @@ class CallSession:
         self.log.event("reprompt", action)
         if action == "goodbye":
             await self.say([prompts.GOODBYE])
-            await self.played(timeout_s=15)
+            await self.playback.played(timeout_s=15)
             self.log.event("reprompt", "hung up: no answer")
             await self._hang_up()
             return
@@ -236,42 +239,29 @@ class CallSession:
     # -- speaking ---------------------------------------------------------------------------------
     async def say(self, texts: list[str], *, fixed: bool = True) -> None:
         """Speak: each text as μ-law media messages then a mark. ``fixed``: an IVR prompt
-        (rendered once per pace and cached) rather than an assistant reply."""
+        (rendered once per pace and cached); otherwise an assistant reply, streamed clause by
+        clause so the caller hears the first clause while the rest renders. A barge-in stops
+        what is left of this turn."""
+        interruptions = self.playback.interruptions
         for text in texts:
+            if self.playback.interruptions != interruptions:
+                return
             self.log.turn("assistant", text, source="prompt" if fixed else "speech")
-            speaker = self.services.speaker
             try:
-                speech = await (speaker.prompt(text, self.profile) if fixed else speaker.render(text, self.profile))
+                if fixed:
+                    await self.playback.audio(await self.services.speaker.prompt(text, self.profile))
+                else:
+                    async with contextlib.aclosing(self.services.speaker.stream(text, self.profile)) as clauses:
+                        async for clause in clauses:  # closing stops the renderings still running
+                            if self.playback.interruptions != interruptions:
+                                return
+                            await self.playback.audio(clause)
             except SpeechError as exc:
                 log.error("ivr: call %s: cannot speak %r: %s", self.grant.call_sid, text, exc)
                 self.log.event("error", "synthesis failed")
                 continue
-            audio = speech.mulaw
-            for start in range(0, len(audio), _CHUNK_BYTES):
-                await self._send(media_message(self.stream_sid, audio[start:start + _CHUNK_BYTES]))
-            if self.recorder is not None:
-                self.recorder.assistant(audio)
-            self._mark_count += 1
-            name = f"said-{self._mark_count}"
-            self._marks.add(name)
-            self._all_played.clear()
-            await self._send(mark_message(self.stream_sid, name))
+            await self.playback.mark()
             self.floor = dialogue.on_sent(self.floor)
-
-    async def played(self, timeout_s: float) -> None:
-        """Wait until the caller has heard everything sent (every mark echoed, or cleared)."""
-        if self._marks:
-            try:
-                await asyncio.wait_for(self._all_played.wait(), timeout_s)
-            except asyncio.TimeoutError:
-                pass
-
-    async def _clear(self) -> None:
-        self._marks.clear()
-        self._all_played.set()
-        if self.recorder is not None:
-            self.recorder.clear_assistant()
-        await self._send(clear_message(self.stream_sid))
 
     # -- a person -----------------------------------------------------------------------------------
     async def hand_off(self, reason: str, number: str | None = None) -> None:
@@ -297,7 +287,9 @@ class CallSession:
             await self.say([prompts.CALL_OPERATOR.format(number=number)])
             self.log.event("transfer", f"told browser caller to dial {number}")
             return
-        self.transferred = True  # before the redirect: Twilio may end the stream at once
+        # Recorded before the redirect: Twilio may end the stream (and so this task) at once.
+        self.transferred = True
+        self.log.event("transfer", number)
         try:
             await self.services.transferrer.transfer(self.grant.call_sid, number)
         except IvrError as exc:
@@ -305,5 +297,3 @@ class CallSession:
             log.error("ivr: call %s: transfer failed: %s", self.grant.call_sid, exc)
             self.log.event("error", "transfer failed")
             await self.say([prompts.TRANSFER_FAILED])
-            return
-        self.log.event("transfer", number)

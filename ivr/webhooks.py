@@ -59,7 +59,8 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
                 if exc.status != 404:
                     raise
                 # A call that never reached the gateway (hung up during the consent notice).
-                await services.backend.open_call({"call_sid": call_sid, "caller_phone": str(form.get("From", "")) or None})
+                caller = str(form.get("From", "")) or None
+                await services.backend.open_call({"call_sid": call_sid, "caller_phone": caller})
                 await services.backend.update_call(call_sid, body)
         except IvrError as exc:
             log.error("ivr: status callback for %s not recorded: %s", call_sid, exc)

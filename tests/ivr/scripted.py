@@ -54,6 +54,9 @@ class ScriptedTranscriptRecogniser:
                 events.append(self._final())
         return events
 
+    def close(self) -> None:
+        self.closed = True
+
     async def finish(self) -> list:
         self.closed = True
         return [self._final()] if self._state.in_speech else []

@@ -91,4 +91,5 @@ async def test_transfer_refused_by_twilio_tells_the_caller_and_keeps_the_call(ba
     assert line.twilio.updates == []
     record = call_record(backend, call_sid)
     assert record["status"] == "completed"
+    assert [e["kind"] for e in record["events"] if e["kind"] in ("transfer", "error")] == ["transfer", "error"]
     assert any("转不过去" in t["text"] for t in record["turns"])

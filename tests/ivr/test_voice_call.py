@@ -24,14 +24,14 @@ def korean_speech(tmp_path) -> bytes:
 
 async def test_caller_speaking_during_playback_sends_clear(backend, hotline_factory, vosk, tmp_path):
     assistant = ScriptedAssistant({"/greet": LONG_GREETING}, default=[Reply(text="好的。")])
-    async with hotline_factory(assistant=assistant, open_recogniser=vosk.open_call) as line:
+    async with hotline_factory(assistant=assistant, open_recogniser=vosk.open_call, min_confidence=0.0) as line:
         # echo_marks=False: the greeting is still playing at the caller's end
         stream = await place_call(line, backend.new_elder()["phone"], "CA" + "f" * 32, echo_marks=False)
         await stream.wait_for(lambda: stream.marks, what="greeting")
         assert stream.clears == 0
         await stream.audio(korean_speech(tmp_path) + silence(2.0), realtime=True, speed=4)
         await stream.wait_for(lambda: stream.clears == 1, what="clear")
-        await stream.wait_for(lambda: len(assistant.received) == 2, what="the utterance")
+        await stream.wait_for(lambda: len(assistant.received) >= 2, timeout=40, what="the utterance")
         await stream.stop()
     assert stream.log.index("clear") > stream.log.index("mark:said-1")
     heard = assistant.received[1][1]
@@ -40,12 +40,12 @@ async def test_caller_speaking_during_playback_sends_clear(backend, hotline_fact
 
 async def test_caller_speaking_after_playback_sends_no_clear(backend, hotline_factory, vosk, tmp_path):
     assistant = ScriptedAssistant({"/greet": [Reply(text="您好。")]})
-    async with hotline_factory(assistant=assistant, open_recogniser=vosk.open_call) as line:
+    async with hotline_factory(assistant=assistant, open_recogniser=vosk.open_call, min_confidence=0.0) as line:
         stream = await place_call(line, backend.new_elder()["phone"], "CA" + "9" * 32)  # marks echoed: played
         await stream.wait_for(lambda: stream.marks, what="greeting")
         await asyncio.sleep(0.3)
         await stream.audio(korean_speech(tmp_path) + silence(2.0), realtime=True, speed=4)
-        await stream.wait_for(lambda: len(assistant.received) == 2, what="the utterance")
+        await stream.wait_for(lambda: len(assistant.received) >= 2, timeout=40, what="the utterance")
         await stream.stop()
     assert stream.clears == 0
 
