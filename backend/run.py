@@ -8,6 +8,7 @@ from backend.api.state import AppState
 from backend.core.bootstrap import prepare_database, seed_demo
 from backend.core.config import get_settings
 from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
+from ivr.app import attach_ivr
 
 
 def banner(settings) -> str:
@@ -17,7 +18,9 @@ def banner(settings) -> str:
         "Yinling 银龄 is running:",
         f"  API + OpenAPI page   {base}/docs",
         f"  health               {base}/health",
-        f"  service token        (YINLING_SERVICE_TOKENS) for the bot and IVR",
+        f"  browser phone        {base}/ivr/phone   (a demo call without Twilio)",
+        f"  Twilio voice webhook {base}/ivr/voice   (set IVR_PUBLIC_URL to the address Twilio sees)",
+        "  service token        (YINLING_SERVICE_TOKENS) for the bot and IVR",
         "  demo operator logins (POST /api/v1/auth/login):",
         *[f"    {u} / {p}  ({name})" for u, p, name, _role, _st in DEMO_OPERATORS],
         f"  demo family login    {PEOPLE[6].phone} / {DEMO_FAMILY_PASSWORD}",
@@ -33,7 +36,9 @@ def serve_backend() -> None:
     if seed_demo(state):
         print("demo data seeded into", state.engine.url.render_as_string(hide_password=True))
     print(banner(settings), flush=True)
-    uvicorn.run(create_app(state=state), host=settings.host, port=settings.port, log_level="info")
+    app = create_app(state=state)
+    attach_ivr(app)  # the hotline's webhooks, Media Streams gateway and browser phone, beside the API
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
 if __name__ == "__main__":

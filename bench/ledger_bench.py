@@ -27,19 +27,18 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from backend.api.state import AppState
-from backend.core.bootstrap import prepare_database
-from backend.core.config import REPO_ROOT, Settings
-from backend.core.db import make_engine, make_session_factory, unit_of_work
+from backend.core.scratch import migrated_state, scratch_postgres_schema
+from backend.core.config import REPO_ROOT
+from backend.core.db import unit_of_work
 from backend.core.errors import YinlingError
 from backend.ledger import operations, queries
 from backend.ledger.accounts import clearing_account, fund_account, person_account
 from backend.ledger.verify import verify
 from backend.people import registry
 from backend.people.stations import add_station
-from backend.policy import load_profile
 from bench.bulk_ledger import Accounts, load
 
 POSTGRES_URL = os.environ.get("YINLING_BENCH_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
@@ -68,26 +67,12 @@ def database(kind: str, name: str):
             for f in files:
                 f.unlink(missing_ok=True)
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with scratch_postgres_schema(POSTGRES_URL, prefix="bench") as url:
+        yield url
 
 
 def make_state(url: str) -> AppState:
-    settings = Settings(env="test", database_url=url, policy=POLICY, secret_key="bench-secret-key-0123456789",
-                        service_tokens=TOKEN)
-    engine = make_engine(settings.database_url)
-    state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                     policy=load_profile(POLICY))
-    prepare_database(state)
-    return state
+    return migrated_state(url, policy=POLICY, secret_key="bench-secret-key-0123456789", service_token=TOKEN)
 
 
 def seed_people(state: AppState, count: int) -> tuple[list[int], list[int], Accounts]:

@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,13 +31,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from backend.api.state import AppState
-from backend.core.bootstrap import prepare_database
-from backend.core.config import REPO_ROOT, Settings
-from backend.core.db import make_engine, make_session_factory
+from backend.core.scratch import migrated_state, scratch_postgres_schema
+from backend.core.config import REPO_ROOT
 from backend.matching.candidates import eligible_candidates
 from backend.matching.dispatch import ranked_candidates
 from backend.models import Order
-from backend.policy import load_profile
 from bench import matching_city
 from bench.matching_sim import STRATEGIES, World, simulate
 
@@ -67,26 +64,12 @@ def database(kind: str):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with scratch_postgres_schema(POSTGRES_URL, prefix="bench") as url:
+        yield url
 
 
 def make_state(url: str) -> AppState:
-    settings = Settings(env="test", database_url=url, policy=POLICY, secret_key="bench-secret-key-0123456789",
-                        service_tokens="bench-service-token", dispatch_interval_seconds=0)
-    engine = make_engine(settings.database_url)
-    state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                     policy=load_profile(POLICY))
-    prepare_database(state)
-    return state
+    return migrated_state(url, policy=POLICY, secret_key="bench-secret-key-0123456789", service_token="bench-service-token")
 
 
 def pct(samples: list[float], p: int) -> float:

@@ -18,6 +18,16 @@ if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ "$(cat "$out/inputs.sha256"
   exit 0
 fi
 
+# Models are also kept outside the clone, by the same hash, so a fresh clone (CI) does not retrain
+# what another clone on this machine already trained from identical inputs.
+cache=${YINLING_CACHE:-$HOME/.cache/yinling}/models
+cached=$cache/bot-$hash.tar.gz
+if [ "${1:-}" != "--force" ] && [ -f "$cached" ]; then
+  mkdir -p "$out" && cp "$cached" "$model" && echo "$hash" > "$out/inputs.sha256"
+  echo "[bot] model restored from $cached"
+  exit 0
+fi
+
 mkdir -p "$out"
 echo "[bot] training $model"
 start=$(date +%s)
@@ -30,4 +40,5 @@ PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$py" -m rasa train \
   --config config.yml --domain bot/domain.yml --data bot/data \
   --out "$out" --fixed-model-name yinling
 echo "$hash" > "$out/inputs.sha256"
+mkdir -p "$cache" && cp "$model" "$cached.tmp" && mv "$cached.tmp" "$cached"
 echo "[bot] trained in $(( $(date +%s) - start )) s"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.api.state import AppState
 from backend.core.clock import local_today
 from backend.core.config import Settings
+from backend.core.db import unit_of_work
 from backend.core.errors import Forbidden, Unauthorized
 from backend.core.security import read_token
 from backend.models import Operator, Person, Station
@@ -24,15 +25,8 @@ def get_state(request: Request) -> AppState:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    session = get_state(request).sessions()
-    try:
+    with unit_of_work(get_state(request).sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 StateDep = Annotated[AppState, Depends(get_state)]

@@ -3,7 +3,6 @@ app, and clients authenticated as the bot's service token or as an operator."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -11,10 +10,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from backend.api.state import AppState
-from backend.core.bootstrap import prepare_database
-from backend.core.config import Settings
-from backend.core.db import make_engine, make_session_factory, unit_of_work
-from backend.policy import load_profile
+from backend.core.db import unit_of_work
+from backend.core.scratch import migrated_state, scratch_postgres_schema
 
 POSTGRES_URL = os.environ.get("YINLING_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 SERVICE_TOKEN = "test-service-token"
@@ -44,15 +41,8 @@ def db_url(request, tmp_path) -> Iterator[str]:
         return
     if not postgres_available():
         pytest.skip(_pg_reason[0])
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with scratch_postgres_schema(POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture
@@ -61,13 +51,7 @@ def sqlite_url(tmp_path) -> str:
 
 
 def make_state(url: str, policy: str = "default") -> AppState:
-    settings = Settings(env="test", database_url=url, policy=policy, secret_key="test-secret-key-0123456789",
-                        service_tokens=SERVICE_TOKEN, dispatch_interval_seconds=0)
-    engine = make_engine(settings.database_url)
-    state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                     policy=load_profile(policy))
-    prepare_database(state)
-    return state
+    return migrated_state(url, policy=policy, secret_key="test-secret-key-0123456789", service_token=SERVICE_TOKEN)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Revises: 0003
 Create Date: 2026-11-22 20:20:17.611391
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0004'

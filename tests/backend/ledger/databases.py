@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from backend.api.state import AppState
 from backend.catalogue.catalogue import sync_catalogue
 from backend.core.db import unit_of_work
+from backend.core.scratch import scratch_postgres_schema
 from backend.ledger.journal import ensure_head
 from backend.models import Base
 from tests.backend.conftest import POSTGRES_URL, _pg_reason, postgres_available
@@ -29,17 +29,8 @@ def fresh_url(kind: str, directory: Path) -> Iterator[str]:
         return
     if not postgres_available():
         pytest.skip(_pg_reason[0])
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with scratch_postgres_schema(POSTGRES_URL) as url:
+        yield url
 
 
 def empty_database(state: AppState) -> None:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import threading
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from backend.core.db import make_engine, make_session_factory, unit_of_work
+from backend.core.scratch import scratch_postgres_schema
 from backend.core.errors import Conflict
 from backend.matching.dispatch import accept
 from backend.models import Order, OrderEvent, OrderTransition
@@ -24,12 +23,7 @@ VOLUNTEERS = 50
 def test_fifty_simultaneous_accepts__exactly_one_wins():
     if not postgres_available():
         pytest.skip("PostgreSQL is not answering; this race test needs a server with row locks")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
+    with scratch_postgres_schema(POSTGRES_URL) as url:
         state = make_state(url)
         with unit_of_work(state.sessions) as s:
             tree = factories.station_tree(s)
@@ -73,7 +67,3 @@ def test_fifty_simultaneous_accepts__exactly_one_wins():
                 OrderEvent.order_id == order_id, OrderEvent.kind == "accepted")) == 1
         engine.dispose()
         state.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
