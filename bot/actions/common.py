@@ -74,7 +74,7 @@ def choose_recipient(caller: dict, relation: str | None = None) -> tuple[dict | 
     roles = set(caller.get("roles") or [])
     if not links or ("elder" in roles and not relation):
         return own, ""
-    consented = [link for link in links if link.get("consent")]
+    consented = [link for link in links if link.get("consent") in ("consented", True)]
     if not consented:
         return (own, "") if "elder" in roles else (None, "no_consent")
     chosen = next((link for link in consented if relation and link.get("relation") == relation), consented[0])

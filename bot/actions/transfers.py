@@ -37,12 +37,12 @@ def gift_refusal(policy: dict, relation: str | None, recipient: dict, caller: di
     if recipient["id"] == caller["id"]:
         return "utter_gift_to_self"
     rule = policy.get("gift_recipients", "anyone")
-    linked = {link["id"]: link.get("relation") for link in caller.get("linked_elders") or []}
-    linked.update({link["id"]: link.get("relation") for link in recipient.get("linked_elders") or []
-                   if link["id"] == caller["id"]})
-    if rule == "direct_relatives" and (linked.get(recipient["id"]) or relation) not in DIRECT_RELATIVES:
+    link_relation = next((link.get("relation") for link in caller.get("linked_elders") or []
+                          if link["id"] == recipient["id"]), None) or next(
+        (link.get("relation") for link in recipient.get("linked_elders") or [] if link["id"] == caller["id"]), None)
+    if rule == "direct_relatives" and (link_relation or relation) not in DIRECT_RELATIVES:
         return "utter_gift_direct_relatives_only"
-    if rule == "linked_family" and recipient["id"] not in linked:
+    if rule == "linked_family" and link_relation is None:
         return "utter_gift_linked_family_only"
     return None
 

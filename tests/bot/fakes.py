@@ -16,7 +16,7 @@ ELDER = {"id": 1, "name": "王秀英", "phone": "+8613912340001", "roles": ["eld
          "station_id": 1, "address": "湖南路社区3号楼201", "linked_elders": []}
 FAMILY = {"id": 7, "name": "李娟", "phone": "+8613912340007", "roles": ["family"], "status": "verified",
           "station_id": 1, "address": "江宁区某小区", "linked_elders": [
-              {"id": 1, "name": "王秀英", "relation": "child", "consent": True}]}
+              {"id": 1, "name": "王秀英", "relation": "child", "consent": "consented"}]}
 GRANDSON = {"id": 9, "name": "王小明", "phone": "+8613912340009", "roles": ["volunteer"], "status": "verified",
             "station_id": 1, "address": "", "linked_elders": []}
 

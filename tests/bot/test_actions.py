@@ -58,7 +58,7 @@ def test_check_balance__family_member_hears_the_consented_elders_balance(backend
 
 
 def test_check_balance__family_member_without_consent_is_told_so(backend):
-    backend.people[7] = {**FAMILY, "linked_elders": [{**FAMILY["linked_elders"][0], "consent": False}]}
+    backend.people[7] = {**FAMILY, "linked_elders": [{**FAMILY["linked_elders"][0], "consent": "pending"}]}
     dispatcher, _ = run(ActionCheckBalance(), make_tracker(metadata={"person_id": 7}))
     assert responses(dispatcher) == ["utter_no_consent"]
 
@@ -171,6 +171,16 @@ def test_gift__direct_relatives_policy_refuses_a_neighbour(backend):
                            metadata=ELDER_PHONE)
     dispatcher, _ = run(ActionReadBackGift(), tracker)
     assert responses(dispatcher) == ["utter_gift_direct_relatives_only"]
+
+
+def test_gift__linked_family_policy_allows_the_linked_son_and_refuses_a_stranger(backend):
+    backend.policy = {"gift_recipients": "linked_family"}
+    son, _ = run(ActionReadBackGift(), make_tracker(slots={"coin_amount": "一个", "gift_to": FAMILY},
+                                                    metadata=ELDER_PHONE))
+    stranger, _ = run(ActionReadBackGift(), make_tracker(slots={"coin_amount": "一个", "gift_to": GRANDSON},
+                                                         metadata=ELDER_PHONE))
+    assert responses(son) == ["utter_confirm_gift"]
+    assert responses(stranger) == ["utter_gift_linked_family_only"]
 
 
 def test_gift__allowed_gift_is_read_back_then_sent_on_affirm(backend):

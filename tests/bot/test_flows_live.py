@@ -47,7 +47,7 @@ def backend_url(tmp_path_factory):
         pytest.skip("the backend environment .venv is not built (make env)")
     port = free_port()
     db = tmp_path_factory.mktemp("backend") / "yinling.db"
-    env = {**os.environ, "YINLING_ENV": "dev", "YINLING_DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),
+    env = {**os.environ, "YINLING_ENV": "dev", "DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),
            "YINLING_DISPATCH_INTERVAL_SECONDS": "0", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([str(BACKEND_PYTHON), "-m", "backend.run"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -122,7 +122,8 @@ def test_live__booking_is_read_back_and_created_only_on_affirm(talk, backend_url
     assert "约好了" in done, done
     after = httpx.get(orders_url, params={"active": "true"}, headers=headers).json()
     new = [o for o in after if o["id"] not in {b["id"] for b in before}]
-    assert [o["service_slug"] for o in new] == ["escort_medical"]
+    everything = httpx.get(orders_url, headers=headers).json()
+    assert [o["service_slug"] for o in new] == ["escort_medical"], [(o["id"], o["state"], o["start_at"], o["service_slug"]) for o in everything]
     assert new[0]["address"] == person["address"]
 
 
@@ -132,3 +133,59 @@ def test_live__deny_asks_which_part_and_the_correction_keeps_the_rest(talk):
     assert any("哪里要改" in r for r in talk("不对", "live-correct"))
     read_back = " ".join(talk("时间改成后天中午", "live-correct"))
     assert "后天中午12点" in read_back and "送餐" in read_back, read_back
+
+
+def balance_minutes(backend_url: str, person_id: int) -> int:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    return httpx.get(f"{backend_url}/api/v1/persons/{person_id}/balance", headers=headers).json()["minutes"]
+
+
+def answer_until_read_back(talk, first: str, answers: dict[str, str], sender: str) -> str:
+    """Say ``first``, then answer each question whose key word appears, until a read-back or a refusal."""
+    replies = " ".join(talk(first, sender))
+    for _ in range(4):
+        asked = next((key for key in answers if key in replies), None)
+        if asked is None:
+            break
+        replies = " ".join(talk(answers.pop(asked), sender))
+    return replies
+
+
+def test_live__gift_beyond_the_balance_is_refused_before_confirming(talk, backend_url):
+    person = elder(backend_url)
+    before = balance_minutes(backend_url, person["id"])
+    replies = answer_until_read_back(talk, "我想给儿子转三百个时间币",
+                                     {"手机号": "13912340007", "多少个": "三百个"}, "live-gift-big")
+    assert "不够" in replies and "12个时间币" in replies, replies
+    assert balance_minutes(backend_url, person["id"]) == before == 12 * 60
+
+
+def test_live__gift_to_the_linked_son_is_read_back_and_sent_on_affirm(talk, backend_url):
+    person = elder(backend_url)
+    before = balance_minutes(backend_url, person["id"])
+    read_back = answer_until_read_back(talk, "给我儿子转一个时间币",
+                                       {"手机号": "幺三九一二三四零零零七", "多少个": "一个"}, "live-gift")
+    assert "1个时间币" in read_back and "王军" in read_back and "对吗" in read_back, read_back
+    done = " ".join(talk("对", "live-gift"))
+    assert "已经送给王军" in done, done
+    assert balance_minutes(backend_url, person["id"]) == before - 60
+
+
+def test_live__cancel_reads_the_choice_back_and_cancels_on_affirm(talk, backend_url):
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    person = elder(backend_url)
+    orders_url = f"{backend_url}/api/v1/persons/{person['id']}/orders"
+    talk("我想预约陪我买菜，大后天上午", "live-cancel")
+    talk("没有", "live-cancel")
+    talk("对", "live-cancel")
+    active = httpx.get(orders_url, params={"active": "true"}, headers=headers).json()
+    assert active, "the booking above should have created an order"
+
+    replies = " ".join(talk("把陪我买菜那个预约取消了", "live-cancel"))
+    if "第几个" in replies:
+        replies = " ".join(talk("第一个", "live-cancel"))
+    assert "陪同购物" in replies and "对吗" in replies, replies
+    assert "已经取消" in " ".join(talk("对", "live-cancel"))
+    after = httpx.get(orders_url, params={"active": "true"}, headers=headers).json()
+    assert len(after) == len(active) - 1
+    assert "escort_shopping" not in [o["service_slug"] for o in after]
