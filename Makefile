@@ -6,7 +6,7 @@ VENV  := .venv
 VBOT  := .venv-bot
 APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils
 
-.PHONY: run test test-app test-bot sysdeps env env-bot bot-model parse lock bench speech-model clean
+.PHONY: run test test-app test-bot sysdeps env env-bot bot-model parse lock lock-bot bench bench-bot speech-model clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
@@ -37,7 +37,21 @@ lock:
 	 var/lockenv/bin/pip freeze --exclude pip --exclude setuptools --exclude wheel) > requirements/app.lock
 	rm -rf var/lockenv
 
-# The Rasa model, retrained only when config.yml, bot/domain.yml or bot/data changed.
+# Rasa 3.6 declares Python < 3.11: install it without resolution, then its own requirements
+# (requirements/bot.in lists them and says why) under the numpy/scipy/... constraints.
+lock-bot:
+	rm -rf var/lockenv && $(PY) -m venv var/lockenv
+	var/lockenv/bin/pip install -q "pip==24.3.1" "setuptools==75.6.0" "wheel==0.45.1"
+	var/lockenv/bin/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	grep -v '^#' requirements/bot.in | grep -v '^-c' | grep -v '^\s*$$' > var/bot.req
+	printf 'numpy==1.23.5\nscipy==1.10.1\nscikit-learn==1.1.3\ndask==2022.10.2\njax==0.4.13\n' > var/bot.con
+	var/lockenv/bin/pip install -q -r var/bot.req -c var/bot.con
+	(echo "# Generated from requirements/bot.in (see its header). Do not edit by hand."; \
+	 var/lockenv/bin/pip freeze --exclude pip --exclude setuptools --exclude wheel) > requirements/bot.lock
+	rm -rf var/lockenv var/bot.req var/bot.con
+
+# The Rasa model, retrained only when config.yml, bot/domain.yml, bot/data, bot/jieba, bot/nlu or
+# bot/actions/parsing.py changed (hash kept beside the model and in ~/.cache/yinling/models).
 bot-model: env-bot
 	@tools/train_bot.sh
 
@@ -65,6 +79,9 @@ bench: sysdeps env
 	$(VENV)/bin/python -m bench.ledger_bench
 	$(VENV)/bin/python -m bench.matching_bench
 	$(VENV)/bin/python -m bench.speech_bench --write docs/benchmarks.md
+
+bench-bot: env-bot
+	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m bench.bot_bench --write docs/benchmarks.md
 
 # The Mandarin recognition model for a real deployment (~42 MB into var/models/); tests never need it.
 speech-model: env

@@ -88,6 +88,7 @@ class ActionSlowDown(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         said = [e for e in last_bot_messages(tracker.events) if e.get("text")]
+        dispatcher.utter_message(json_message={"action": "slow_down"})  # the phone line lowers its rate now
         dispatcher.utter_message(response="utter_slow_down")
         for event in said:
             dispatcher.utter_message(text=event["text"])

@@ -22,7 +22,7 @@ ORDER_SLOTS = ("service_type", "date_time", "start_at", "address", "address_is_h
 _PART_WORDS = {"date_time": re.compile(r"时间|几点|哪天|日子|日期|钟点"),
                "address": re.compile(r"地址|地点|地方|不在家|哪里|哪儿"),
                "service_type": re.compile(r"服务|项目")}
-_NO_NOTE = re.compile(r"^(没有|没了|不用|无|没啥|没什么|没别的)")
+_NO_NOTE = re.compile(r"^(没有|没了|不用|无|没啥|没什么|没别的)|^(对|好|好的|是|是的|行|嗯|可以|不|不是)[。！!.，,]?$")
 
 
 def _home_address(tracker: Tracker) -> str | None:
@@ -162,6 +162,8 @@ def submit_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
         dispatcher.utter_message(response="utter_backend_queued")
     else:
         start = dt.datetime.fromisoformat(body["start_at"])
+        # For the voice channel's call record; the chat widget ignores custom payloads it does not know.
+        dispatcher.utter_message(json_message={"action": "order_created", "order_id": result.data["id"]})
         dispatcher.utter_message(response="utter_order_created", when=datetime_to_words(start, common.now()),
                                  service_name=service_name(body["service_slug"]))
         if recipient["for_elder"]:

@@ -103,4 +103,10 @@ def make_tracker(slots: dict | None = None, text: str = "", intent: str = "", en
 
 
 def responses(dispatcher) -> list[str]:
-    return [m.get("response") or m.get("text") for m in dispatcher.messages]
+    """What the caller hears or reads (pure custom payloads left out; see ``customs``)."""
+    return [m.get("response") or m.get("text") for m in dispatcher.messages if m.get("response") or m.get("text")]
+
+
+def customs(dispatcher) -> list[dict]:
+    """Instructions for the channel (``{"action": ...}``), in order."""
+    return [m["custom"] for m in dispatcher.messages if m.get("custom")]

@@ -14,7 +14,7 @@ from bot.actions.handoff import ActionMisunderstood
 from bot.actions.orders import ActionReadBackOrder, ValidateServiceRequestForm
 from bot.actions.parsing import TZ
 from bot.actions.transfers import ActionReadBackGift, ActionReadBackDonation
-from tests.bot.fakes import ELDER, FAMILY, GRANDSON, FakeBackend, make_tracker, responses
+from tests.bot.fakes import ELDER, FAMILY, GRANDSON, FakeBackend, customs, make_tracker, responses
 
 NOW = dt.datetime(2025, 3, 12, 10, 0, tzinfo=TZ)
 ELDER_PHONE = {"phone": ELDER["phone"], "channel": "phone"}
@@ -113,6 +113,7 @@ def test_confirm__creates_the_order_once_even_when_the_action_is_retried(backend
     run(ActionConfirm(), tracker)
     posts = backend.posts("/orders")
     assert responses(first) == ["utter_order_created"]
+    assert customs(first) == [{"action": "order_created", "order_id": backend.orders[0]["id"]}]
     assert json.loads(posts[0].content)["recipient_id"] == ELDER["id"]
     assert json.loads(posts[0].content)["start_at"] == "2025-03-13T09:00:00+08:00"
     assert posts[0].headers["Idempotency-Key"] == posts[1].headers["Idempotency-Key"]
@@ -246,3 +247,12 @@ def test_slow_down__sets_speech_rate_for_the_voice_channel():
     dispatcher, events = run(ActionSlowDown(), make_tracker(events=turns))
     assert slot(events, "speech_rate") == "slow"
     assert responses(dispatcher) == ["utter_slow_down", "您好"]
+    assert customs(dispatcher) == [{"action": "slow_down"}]
+
+
+@pytest.mark.parametrize("said, note", [("没有", "无"), ("对", "无"), ("好的。", "无"), ("不", "无"), ("", "无"),
+                                        ("我腿脚不好，请慢点走", "我腿脚不好，请慢点走"), ("对了，带上病历本", "对了，带上病历本")])
+def test_validate_note__a_bare_yes_or_no_is_no_note(said, note):
+    """Asked "还有要交代志愿者的吗？", an elder often just says "对"; that must not become the note."""
+    form = ValidateServiceRequestForm()
+    assert form.validate_note(said, CollectingDispatcher(), make_tracker(), {}) == {"note": note}
