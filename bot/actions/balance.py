@@ -19,14 +19,9 @@ class ActionCheckBalance(Action):
         return "action_check_balance"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        backend = common.client()
-        recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
-        if recipient is None:
-            return events
-        try:
-            minutes = int(backend.balance(recipient["id"])["minutes"])
-        except BackendError as exc:
-            common.tell_backend_problem(dispatcher, exc)
+        recipient, minutes, events = common.fetch_for_recipient(
+            dispatcher, tracker, lambda b, pid: int(b.balance(pid)["minutes"]))
+        if minutes is None:
             return events
         if minutes <= 0:
             dispatcher.utter_message(response="utter_balance_zero")
@@ -72,14 +67,9 @@ class ActionCheckHistory(Action):
         return "action_check_history"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        backend = common.client()
-        recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
-        if recipient is None:
-            return events
-        try:
-            items = backend.history(recipient["id"], limit=3)
-        except BackendError as exc:
-            common.tell_backend_problem(dispatcher, exc)
+        recipient, items, events = common.fetch_for_recipient(
+            dispatcher, tracker, lambda b, pid: b.history(pid, limit=3))
+        if items is None:
             return events
         if not items:
             dispatcher.utter_message(response="utter_history_empty")

@@ -32,14 +32,9 @@ class ActionListCancellable(Action):
         return "action_list_cancellable"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        backend = common.client()
-        recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
-        if recipient is None:
-            return events + [SlotSet("open_orders", []), SlotSet("order_choice", "-")]
-        try:
-            orders = backend.orders(recipient["id"], active=True)
-        except BackendError as exc:
-            common.tell_backend_problem(dispatcher, exc)
+        recipient, orders, events = common.fetch_for_recipient(
+            dispatcher, tracker, lambda b, pid: b.orders(pid, active=True))
+        if orders is None:
             return events + [SlotSet("open_orders", []), SlotSet("order_choice", "-")]
         named = tracker.get_slot("service_type") or match_service((tracker.latest_message or {}).get("text"))
         orders = narrow_orders(orders, named)[:5]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.backend_client import BackendClient, BackendRefused, BackendUnavailable, NotFound
+from bot.actions.backend_client import BackendClient, BackendError, BackendRefused, BackendUnavailable, NotFound
 from bot.actions.parsing import TZ, parse_phone
 from bot.actions.settings import BotSettings
 
@@ -101,6 +102,24 @@ def resolve_recipient(dispatcher: CollectingDispatcher, tracker: Tracker,
     return recipient, events + [SlotSet("recipient", recipient)]
 
 
+def fetch_for_recipient(dispatcher: CollectingDispatcher, tracker: Tracker,
+                        fetch: Callable[[BackendClient, int], Any]) -> tuple[dict | None, Any, list]:
+    """Whom the caller acts for, and ``fetch(backend, their person id)``.
+
+    Returns (recipient, data, events). ``data`` is None when the recipient could not be resolved or
+    the backend failed; the caller has then already been told in one short sentence.
+    """
+    backend = client()
+    recipient, events = resolve_recipient(dispatcher, tracker, backend)
+    if recipient is None:
+        return None, None, events
+    try:
+        return recipient, fetch(backend, recipient["id"]), events
+    except BackendError as exc:
+        tell_backend_problem(dispatcher, exc)
+        return recipient, None, events
+
+
 def tell_backend_problem(dispatcher: CollectingDispatcher, exc: Exception) -> None:
     """One short sentence for any backend failure; refusals carry the backend's own Chinese."""
     if isinstance(exc, BackendRefused) and exc.message:
@@ -114,5 +133,5 @@ def clear(*names: str) -> list[dict[str, Any]]:
 
 
 __all__ = ["BackendRefused", "BackendUnavailable", "NotFound", "channel", "choose_recipient", "clear",
-           "client", "conversation_id", "find_caller", "metadata", "now", "resolve_recipient",
+           "client", "conversation_id", "fetch_for_recipient", "find_caller", "metadata", "now", "resolve_recipient",
            "tell_backend_problem"]

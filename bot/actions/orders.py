@@ -178,14 +178,9 @@ class ActionCheckOrder(Action):
         return "action_check_order"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        backend = common.client()
-        recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
-        if recipient is None:
-            return events
-        try:
-            orders = backend.orders(recipient["id"], active=True)
-        except BackendError as exc:
-            common.tell_backend_problem(dispatcher, exc)
+        recipient, orders, events = common.fetch_for_recipient(
+            dispatcher, tracker, lambda b, pid: b.orders(pid, active=True))
+        if orders is None:
             return events
         if not orders:
             dispatcher.utter_message(response="utter_no_orders")

@@ -24,14 +24,9 @@ class ActionFindRateable(Action):
         return "action_find_rateable"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        backend = common.client()
-        recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
-        if recipient is None:
-            return events + [SlotSet("target_order", None), SlotSet("rating", "-")]
-        try:
-            orders = backend.orders(recipient["id"], states=RATEABLE_STATES)
-        except BackendError as exc:
-            common.tell_backend_problem(dispatcher, exc)
+        recipient, orders, events = common.fetch_for_recipient(
+            dispatcher, tracker, lambda b, pid: b.orders(pid, states=RATEABLE_STATES))
+        if orders is None:
             return events + [SlotSet("target_order", None), SlotSet("rating", "-")]
         if not orders:
             dispatcher.utter_message(response="utter_no_rateable")
