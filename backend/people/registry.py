@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.core.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from backend.ledger.accounts import person_account
@@ -128,6 +128,27 @@ def link_family(session: Session, elder_id: int, member_id: int, relation: str, 
     session.add(link)
     session.flush()
     return link
+
+
+def list_family_links(session: Session, *, elder_id: int | None = None, member_id: int | None = None,
+                      consents: list[str] | None = None, station_path_prefix: str = "/",
+                      limit: int = 100) -> list[tuple[FamilyLink, Person, Person]]:
+    """(link, elder, member) rows, oldest first: an elder's links, a member's, or every link whose
+    elder belongs to the station subtree ``station_path_prefix`` (an operator's scope)."""
+    elder, member = aliased(Person), aliased(Person)
+    query = (select(FamilyLink, elder, member)
+             .join(elder, elder.id == FamilyLink.elder_id)
+             .join(member, member.id == FamilyLink.member_id)
+             .join(Station, Station.id == elder.station_id)
+             .where(Station.path.startswith(station_path_prefix, autoescape=True))
+             .order_by(FamilyLink.created_at, FamilyLink.id).limit(limit))
+    if elder_id is not None:
+        query = query.where(FamilyLink.elder_id == elder_id)
+    if member_id is not None:
+        query = query.where(FamilyLink.member_id == member_id)
+    if consents:
+        query = query.where(FamilyLink.consent.in_(consents))
+    return [tuple(row) for row in session.execute(query).all()]
 
 
 def relation_between(session: Session, a: int, b: int) -> FamilyLink | None:

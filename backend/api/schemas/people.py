@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,6 +61,14 @@ class FamilyLinkPublic(BaseModel):
     member_id: int
     relation: str
     consent: str
+
+
+class FamilyLinkDetailPublic(FamilyLinkPublic):
+    """A family link with both names, for the elder's read-back and the operator's review list."""
+
+    elder_name: str
+    member_name: str
+    created_at: datetime
 
 
 class FreezeRequest(BaseModel):
