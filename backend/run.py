@@ -9,6 +9,7 @@ from backend.core.bootstrap import prepare_database, seed_demo
 from backend.core.config import get_settings
 from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
 from ivr.app import attach_ivr
+from web.app import attach_web
 
 
 def banner(settings) -> str:
@@ -18,10 +19,12 @@ def banner(settings) -> str:
         "Yinling 银龄 is running:",
         f"  API + OpenAPI page   {base}/docs",
         f"  health               {base}/health",
+        f"  operator console     {base}/console   (log in with a demo operator below)",
+        f"  family chat          {base}/family    (log in with the demo family member below)",
         f"  browser phone        {base}/ivr/phone   (a demo call without Twilio)",
         f"  Twilio voice webhook {base}/ivr/voice   (set IVR_PUBLIC_URL to the address Twilio sees)",
         "  service token        (YINLING_SERVICE_TOKENS) for the bot and IVR",
-        "  demo operator logins (POST /api/v1/auth/login):",
+        "  demo operator logins (console, or POST /api/v1/auth/login):",
         *[f"    {u} / {p}  ({name})" for u, p, name, _role, _st in DEMO_OPERATORS],
         f"  demo family login    {PEOPLE[6].phone} / {DEMO_FAMILY_PASSWORD}",
         "",
@@ -38,6 +41,7 @@ def serve_backend() -> None:
     print(banner(settings), flush=True)
     app = create_app(state=state)
     attach_ivr(app)  # the hotline's webhooks, Media Streams gateway and browser phone, beside the API
+    attach_web(app)  # the operator console and the family chat pages
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field("", description="URL the outside world uses, for links in PDFs")
+    rasa_url: str = Field("http://127.0.0.1:5005", description="the assistant (Rasa REST channel) the family chat talks to")
     dispatch_interval_seconds: float = Field(15.0, description="auto-dispatch pass every N s; 0 turns it off")
 
     @model_validator(mode="after")

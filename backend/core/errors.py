@@ -10,6 +10,7 @@ YinlingError
 │   └── IllegalTransition         an order move the state machine forbids
 ├── Forbidden (403)               outside the operator's station subtree
 ├── Unauthorized (401)
+├── TooManyRequests (429)         login tried too often
 └── LedgerError (422)
     ├── InsufficientBalance
     ├── AccountFrozen
@@ -65,6 +66,10 @@ class Forbidden(YinlingError):
 
 class Unauthorized(YinlingError):
     status, code, message = 401, "unauthorized", "请先登录。"
+
+
+class TooManyRequests(YinlingError):
+    status, code, message = 429, "too_many_requests", "尝试次数太多，请过一会儿再试。"
 
 
 class LedgerError(YinlingError):

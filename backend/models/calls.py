@@ -23,6 +23,8 @@ class Call(Base):
     ``mode``: stream (Media Streams gateway) or gather (TwiML-only); ``status``: in_progress,
     completed, dropped (websocket lost), transferred (to a person) or failed;
     ``twilio_status``: the last CallStatus Twilio reported; ``end_reason``: why it ended, in words.
+    ``review_status``: unreviewed, reviewed or flagged by an operator in the console
+    (``reviewed_by``: operators.id; ``review_note``: why it was flagged, or a remark).
     """
 
     __tablename__ = "calls"
@@ -39,6 +41,10 @@ class Call(Base):
     duration_s: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column()
+    review_status: Mapped[str] = mapped_column(String(12), default="unreviewed", server_default="unreviewed")
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class CallTurn(Base):
