@@ -135,6 +135,11 @@ class BackendClient:
     def policy(self) -> dict:
         return self._request("GET", "/policy")
 
+    def family_links(self, elder_id: int, consent: str | None = None) -> list[dict]:
+        """The elder's family links (``consent``: pending | consented | revoked), with member names."""
+        params = {"elder_id": elder_id, **({"consent": consent} if consent else {})}
+        return self._request("GET", "/family-links", params=params)
+
     # --- writes ---------------------------------------------------------------------------
     def create_order(self, body: dict, key: str) -> WriteResult:
         return self._write("/orders", body, key)
@@ -156,6 +161,9 @@ class BackendClient:
 
     def handoff(self, body: dict, key: str) -> WriteResult:
         return self._write("/handoffs", body, key)
+
+    def set_family_consent(self, link_id: int, body: dict, key: str) -> WriteResult:
+        return self._write(f"/family-links/{link_id}/consent", body, key)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import common
 from bot.actions.backend_client import BackendError
 from bot.actions.cancel import CANCEL_SLOTS, submit_cancel
+from bot.actions.family import keep_family_link, submit_family_link
 from bot.actions.handoff import start_handoff
 from bot.actions.orders import ORDER_SLOTS, submit_order
 from bot.actions.registration import REG_SLOTS, submit_registration
@@ -17,6 +18,7 @@ from bot.actions.transfers import DONATION_SLOTS, GIFT_SLOTS, submit_donation, s
 
 ON_AFFIRM = {"order": submit_order, "cancel": submit_cancel, "gift": submit_gift, "donation": submit_donation,
              "registration": submit_registration,
+             "family_consent": submit_family_link, "family_revoke": submit_family_link,
              "handoff": lambda d, t: start_handoff(d, t, reason="two misunderstandings in a row")}
 DROPPED = {"order_change": ORDER_SLOTS, "gift": GIFT_SLOTS, "donation": DONATION_SLOTS,
            "registration": REG_SLOTS}
@@ -49,6 +51,8 @@ class ActionDeny(Action):
         if pending == "cancel":
             dispatcher.utter_message(response="utter_cancel_kept")
             return common.clear(*CANCEL_SLOTS)
+        if pending in ("family_consent", "family_revoke"):
+            return keep_family_link(dispatcher, tracker)
         if pending in DROPPED:
             dispatcher.utter_message(response="utter_ok_dropped")
             return common.clear(*DROPPED[pending])

@@ -29,6 +29,7 @@ class FakeBackend:
     balances: dict[int, int] = field(default_factory=lambda: {1: 750, 7: 0, 9: 60})
     orders: list[dict] = field(default_factory=list)
     policy: dict = field(default_factory=lambda: {"gift_recipients": "anyone", "donation_allowed": True})
+    family_links: list[dict] = field(default_factory=list)  # FamilyLinkDetailPublic rows
     down: bool = False
     requests: list[httpx.Request] = field(default_factory=list)
 
@@ -59,6 +60,16 @@ class FakeBackend:
                                and (not states or o["state"] in states)])
         if path == "/policy":
             return self._json(self.policy)
+        if path == "/family-links" and request.method == "GET":
+            elder, consents = request.url.params.get("elder_id"), request.url.params.get_list("consent")
+            return self._json([link for link in self.family_links if (not elder or link["elder_id"] == int(elder))
+                               and (not consents or link["consent"] in consents)])
+        if parts[0] == "family-links" and parts[-1] == "consent":
+            link = next((l for l in self.family_links if l["id"] == int(parts[1])), None)
+            if link is None:
+                return self._error(404, "not_found", "没有找到。")
+            link["consent"] = body["consent"]
+            return self._json(link)
         if path == "/orders" and request.method == "POST":
             order = {"id": 100 + len(self.orders), "state": "open", "service_name": "", **body}
             self.orders.append(order)

@@ -16,7 +16,9 @@ from tools.bot_data.render import expand, nlu_yaml, plain_of
 ROOT = Path(__file__).resolve().parents[2]
 INTENTS = ["greet", "goodbye", "affirm", "deny", "request_service", "check_balance", "check_stars",
            "check_history", "check_order", "cancel_order", "gift_coins", "donate_coins", "rate_service",
-           "human_handoff", "repeat", "slow_down", "register", "help", "out_of_scope"]
+           "human_handoff", "repeat", "slow_down", "register", "help", "out_of_scope",
+           # Appended, not inserted: the generator's random draws for the intents above stay the same.
+           "consent_family", "revoke_family"]
 TRAIN_PER_INTENT = 48
 TRAIN_PER_SERVICE = 17
 TEST_PER_INTENT = 14

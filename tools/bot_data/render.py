@@ -7,7 +7,7 @@ import re
 
 from tools.bot_data import vocab
 
-_SLOT = re.compile(r"\{(svc|svc2|dt|amt|coin|rel|rate|f|ob)\}")
+_SLOT = re.compile(r"\{(svc|svc2|dt|amt|coin|rel|kin|rate|f|ob)\}")
 
 
 def _entity(surface: str, entity: str, value: str | None = None) -> str:
@@ -33,8 +33,8 @@ def render(frame: str, rng: random.Random, slug: str | None = None) -> tuple[str
         elif kind == "amt":
             surface = rng.choice(vocab.AMOUNTS)
             annotated.append(_entity(surface, "coin_amount"))
-        elif kind == "rel":
-            surface = rng.choice(sorted(vocab.RELATIONS))
+        elif kind in ("rel", "kin"):
+            surface = rng.choice(sorted(vocab.RELATIONS) if kind == "rel" else vocab.KIN)
             annotated.append(_entity(surface, "relation", vocab.RELATIONS[surface]))
         elif kind == "rate":
             surface = rng.choice(sorted(vocab.RATINGS))

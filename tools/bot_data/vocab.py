@@ -27,6 +27,11 @@ RELATIONS = {
     "爸": "parent", "老妈": "parent",
 }
 
+# Relatives who ask to act for an elder (a family link the elder consents to or revokes); a subset
+# of RELATIONS, so each surface maps to the same backend value.
+KIN = ["女儿", "儿子", "闺女", "大儿子", "小儿子", "大闺女", "孙子", "孙女", "外孙", "外孙女", "儿媳妇",
+       "女婿", "老伴", "侄子"]
+
 # Amount surfaces: how many coins (or hours).
 AMOUNTS = ["两个", "三个", "5个", "一个", "十个", "2个", "半个", "一个半", "三百个", "20个", "八个",
            "四个", "六个", "1个", "十二个"]
