@@ -66,6 +66,21 @@ def stop(running: list[Service]) -> None:
                 service.process.kill()
 
 
+def front_doors() -> str:
+    """The pages people open, and the demo logins (backend.demo, when this runs in the app env)."""
+    base = f"http://127.0.0.1:{BACKEND_PORT}"
+    lines = ["", f"  operator console  {base}/console", f"  family chat       {base}/family",
+             f"  browser phone     {base}/ivr/phone"]
+    try:
+        from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
+    except ImportError:
+        return "\n".join(lines)
+    lines.append("  demo logins:")
+    lines += [f"    console  {user} / {password}  ({name})" for user, password, name, _role, _st in DEMO_OPERATORS]
+    lines.append(f"    family   {PEOPLE[6].phone} / {DEMO_FAMILY_PASSWORD}")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT), YINLING_BACKEND_URL=f"http://127.0.0.1:{BACKEND_PORT}")
     running = services()
@@ -90,6 +105,7 @@ def main() -> int:
         print("\nYinling 银龄: all services are up", flush=True)
         for service in running:
             print(f"  {service.name:<8} {service.public_url}", flush=True)
+        print(front_doors(), flush=True)
         print("  Press Ctrl-C to stop.\n", flush=True)
         while all(s.process.poll() is None for s in running):
             time.sleep(1)
