@@ -3,9 +3,10 @@ SID; a turn's or event's sequence number within its call), because the IVR retri
 backend did not acknowledge and must never store a turn twice."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.api.schemas.calls import CallCreate, CallUpdate, EventCreate, TurnCreate
@@ -120,3 +121,59 @@ def orders_created(session: Session, call: Call, events: list[CallEvent]) -> lis
             query = query.where(Order.created_at <= call.ended_at)
         ids.update(session.scalars(query))
     return sorted(ids)
+
+
+REVIEW_STATUSES = ("unreviewed", "reviewed", "flagged")
+
+
+@dataclass(frozen=True)
+class CallSearch:
+    """Operator search filters; None means "any". ``phone``: digits contained in the caller's
+    number; ``since``/``until``: UTC instants bounding ``started_at`` (until exclusive)."""
+
+    phone: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    status: str | None = None
+    review_status: str | None = None
+
+
+def search_calls(session: Session, scope_path: str, search: CallSearch, *, include_unplaced: bool,
+                 limit: int, offset: int = 0) -> tuple[list[Call], int]:
+    """One page of calls in ``scope_path``'s subtree, newest first, and how many match in all.
+    Calls without a station (an unknown caller) are included only with ``include_unplaced``,
+    which only a city-level operator may ask for."""
+    in_scope = Station.path.startswith(scope_path, autoescape=True)
+    where = [or_(in_scope, Call.station_id.is_(None)) if include_unplaced else in_scope]
+    digits = "".join(ch for ch in (search.phone or "") if ch.isdigit())
+    if digits:
+        where.append(Call.caller_phone.contains(digits, autoescape=True))
+    if search.since is not None:
+        where.append(Call.started_at >= search.since)
+    if search.until is not None:
+        where.append(Call.started_at < search.until)
+    if search.status:
+        where.append(Call.status == search.status)
+    if search.review_status:
+        where.append(Call.review_status == search.review_status)
+    base = select(Call).outerjoin(Station, Station.id == Call.station_id).where(*where)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def set_review(session: Session, call: Call, *, status: str, operator_id: int, note: str | None,
+               now: datetime) -> bool:
+    """Mark a call reviewed or flag it (a flag needs a note saying why). Returns False, changing
+    nothing, when the call already has this status and note (a form sent twice)."""
+    if status not in ("reviewed", "flagged"):
+        raise InvalidInput(f"review status must be reviewed or flagged, got {status!r}", code="invalid_review_status")
+    note = (note or "").strip() or None
+    if status == "flagged" and note is None:
+        raise InvalidInput("a flag needs a reason", code="reason_required", message="标记问题时请写明原因。")
+    if call.review_status == status and call.review_note == note:
+        return False
+    call.review_status, call.review_note = status, note
+    call.reviewed_by, call.reviewed_at = operator_id, now
+    session.flush()
+    return True

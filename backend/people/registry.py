@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.core.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from backend.ledger.accounts import person_account
-from backend.models import FamilyLink, Person, Qualification, Station, Training
+from backend.models import FamilyLink, Person, Qualification, Registration, Station, Training
 from backend.people.identity import age_on, hash_id, mask_id, normalise_phone, validate_id_number
 from backend.policy import PolicyProfile
 
@@ -196,3 +196,82 @@ def has_valid_qualification(session: Session, person_id: int, kind: str, on: dat
     return session.scalar(select(Qualification.id).where(
         Qualification.person_id == person_id, Qualification.kind == kind,
         or_(Qualification.expires_on.is_(None), Qualification.expires_on >= on))) is not None
+
+
+# --- operator review (人工辅助审核): pending registrations and family links ----------------------
+
+def list_registrations(session: Session, *, station_path_prefix: str, include_unplaced: bool,
+                       statuses: list[str] | None = None, limit: int = 100,
+                       offset: int = 0) -> list[tuple[Registration, Station | None]]:
+    """(registration, its station) rows, oldest first, whose station lies in the subtree
+    ``station_path_prefix``; registrations without a station only with ``include_unplaced``
+    (city-level operators)."""
+    in_scope = Station.path.startswith(station_path_prefix, autoescape=True)
+    query = (select(Registration, Station).outerjoin(Station, Station.id == Registration.station_id)
+             .where(or_(in_scope, Registration.station_id.is_(None)) if include_unplaced else in_scope)
+             .order_by(Registration.created_at, Registration.id).limit(limit).offset(offset))
+    if statuses:
+        query = query.where(Registration.status.in_(statuses))
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def get_registration(session: Session, registration_id: int, *, for_update: bool = False) -> Registration:
+    registration = session.get(Registration, registration_id, with_for_update=for_update or None)
+    if registration is None:
+        raise NotFound(f"registration {registration_id} does not exist", code="registration_not_found",
+                       message="没有找到这条登记。")
+    return registration
+
+
+def _pending_registration(session: Session, registration_id: int) -> Registration:
+    registration = get_registration(session, registration_id, for_update=True)
+    if registration.status != "pending":
+        raise Conflict(f"registration {registration_id} is already {registration.status}",
+                       code="registration_decided", message="这条登记已经处理过了。")
+    return registration
+
+
+def verify_registration(session: Session, registration_id: int, *, station_id: int, birth_date: date | None,
+                        address: str | None, policy: PolicyProfile, secret_key: str, today: date) -> Person:
+    """Turn a pending registration into a verified Person (through ``register_person``, so the
+    same age and duplicate rules apply) and mark it verified. ``birth_date`` overrides or fills
+    in what the caller gave. A decided registration is refused, so a form sent twice makes one person."""
+    registration = _pending_registration(session, registration_id)
+    born = birth_date or registration.birth_date
+    if born is None:
+        raise InvalidInput("a birth date is needed to register a person", code="birth_date_required",
+                           message="请填写出生日期。")
+    if registration.id_hash and session.scalar(select(Person.id).where(Person.id_hash == registration.id_hash)):
+        raise Conflict("this ID number is already registered", code="id_taken", message="这个身份证号已经登记过了。")
+    new = NewPerson(name=registration.name, phone=registration.phone, birth_date=born, station_id=station_id,
+                    roles=[r for r in registration.roles.split(",") if r], address=address or None,
+                    status="verified")
+    person = register_person(session, new, policy=policy, secret_key=secret_key, today=today)
+    # The ID number itself was never stored; the registration kept only its keyed hash and mask.
+    person.id_hash, person.id_masked = registration.id_hash, registration.id_masked
+    registration.status = "verified"
+    session.flush()
+    return person
+
+
+def reject_registration(session: Session, registration_id: int) -> Registration:
+    registration = _pending_registration(session, registration_id)
+    registration.status = "rejected"
+    session.flush()
+    return registration
+
+
+def decide_family_link(session: Session, link_id: int, consent: str) -> FamilyLink:
+    """An operator verifies (consented) or rejects (revoked) a pending link. A link already
+    decided is refused, so a form sent twice changes nothing."""
+    if consent not in ("consented", "revoked"):
+        raise InvalidInput(f"consent must be consented or revoked, got {consent!r}", code="invalid_consent")
+    link = session.get(FamilyLink, link_id, with_for_update=True)
+    if link is None:
+        raise NotFound(f"family link {link_id} does not exist", code="link_not_found", message="没有找到这个绑定。")
+    if link.consent != "pending":
+        raise Conflict(f"family link {link_id} is already {link.consent}", code="link_decided",
+                       message="这个绑定已经处理过了。")
+    link.consent = consent
+    session.flush()
+    return link
