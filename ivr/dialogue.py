@@ -82,3 +82,13 @@ def on_played(floor: Floor) -> Floor:
 
 def on_sent(floor: Floor) -> Floor:
     return replace(floor, playing=floor.playing + 1, silence_ms=0)
+
+
+# Every read-back in bot/domain.yml (utter_confirm_*) ends with this question; the bot sends no
+# separate signal, so the phone line recognises a read-back by its wording.
+_YES_NO_QUESTION = ("对吗？", "对吗?", "对吗")
+
+
+def asks_yes_no(texts: list[str]) -> bool:
+    """Whether the assistant's turn ends with a read-back waiting for 对 / 不对."""
+    return bool(texts) and texts[-1].strip().endswith(_YES_NO_QUESTION)

@@ -2,18 +2,26 @@
 Twilio's own recogniser (``<Gather input="speech dtmf" language="zh-CN">``) listens, and each
 result comes back as a signed webhook that we pass to the same assistant, with the same keys
 and the same call records. A transfer needs no REST call here: we answer with ``<Dial>``.
+
+The keypad menu (``ivr.keypad_actions.KeypadMenu``, the same one streamed calls use) takes over
+when recognition is unavailable (``IVR_GATHER_SPEECH=false``), after two misrecognitions in a
+row (``dialogue.on_final``: a result below ``IVR_MIN_CONFIDENCE``), or when the caller presses 1
+after the silence offer; its prompts are then asked in a keys-only ``<Gather input="dtmf">``.
+Twilio's voice cannot be slowed from here, so # in the menu only repeats the step.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
-from ivr import keypad, prompts, twiml
+from ivr import dialogue, keypad, prompts, twiml
 from ivr.assistant import Reply
 from ivr.call_log import CallLog
-from ivr.errors import AssistantUnavailable, IvrError
+from ivr.errors import AssistantUnavailable
+from ivr.handoff import operator_number
+from ivr.keypad_actions import KeypadMenu
 from ivr.services import IvrServices
 
 log = logging.getLogger(__name__)
@@ -21,12 +29,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class GatherCall:
-    """A call in gather mode, remembered between its webhooks. ``silent``: empty results in a row."""
+    """A call in gather mode, remembered between its webhooks. ``silent``: empty results in a
+    row; ``offered``: the keypad/person offer was made; ``floor``: misrecognitions in a row
+    (the streamed call's pure step); ``keypad``: the menu, once the call switched to it."""
 
     log: CallLog
     caller: str
     silent: int = 0
+    offered: bool = False
     transferred: bool = False
+    floor: dialogue.Floor = field(default_factory=dialogue.Floor)
+    keypad: KeypadMenu | None = None
 
 
 def _action(services: IvrServices) -> str:
@@ -42,6 +55,14 @@ def _call(services: IvrServices, call_sid: str, caller: str) -> GatherCall:
     return call
 
 
+def _confidence(form: FormData) -> float | None:
+    """Twilio's Confidence (0–1); None when it sent none (some speech models do not)."""
+    try:
+        return min(1.0, max(0.0, float(form["Confidence"]))) if form.get("Confidence") else None
+    except ValueError:
+        return None
+
+
 async def _ask(services: IvrServices, call: GatherCall, call_sid: str, message: str) -> list[Reply] | None:
     metadata = {"channel": "phone", "phone": call.caller, "call_sid": call_sid, "speech_rate": "normal"}
     try:
@@ -54,6 +75,8 @@ async def _ask(services: IvrServices, call: GatherCall, call_sid: str, message: 
 
 async def first_turn(services: IvrServices, call_sid: str, caller: str) -> str:
     call = _call(services, call_sid, caller)
+    if not services.settings.gather_speech:
+        return _open_keypad(services, call, call_sid, [prompts.RECOGNITION_OFF], consent=True)
     replies = await _ask(services, call, call_sid, "/greet")
     texts = [r.text for r in replies or [] if r.text] or [prompts.GREETING]
     for text in texts:
@@ -62,27 +85,36 @@ async def first_turn(services: IvrServices, call_sid: str, caller: str) -> str:
 
 
 async def next_turn(services: IvrServices, form: FormData) -> str:
-    settings = services.settings
     call_sid = str(form.get("CallSid", ""))
     call = _call(services, call_sid, str(form.get("From", "")))
     digits, speech = str(form.get("Digits", "") or ""), str(form.get("SpeechResult", "") or "").strip()
     if digits:
-        digit = digits[0]
+        digit, offered = digits[0], call.offered
+        call.silent, call.offered = 0, False
         call.log.event("dtmf", digit)
-        call.log.turn("caller", keypad.KEY_WORDS.get(digit, digit), source="keypad")
         if digit == keypad.HANDOFF_KEY:
+            call.log.turn("caller", keypad.KEY_WORDS[digit], source="keypad")
             return await _hand_off(services, call, call_sid, "caller pressed 0", None)
+        if call.keypad is not None:
+            return await _keypad_key(services, call, digit)
+        if offered and digit == "1":
+            call.log.turn("caller", keypad.KEY_WORDS[digit], source="keypad")
+            return _open_keypad(services, call, call_sid, [])
+        call.log.turn("caller", keypad.KEY_WORDS.get(digit, digit), source="keypad")
         message = keypad.conversation_message(digit)
-    elif speech:
-        try:
-            confidence = min(1.0, max(0.0, float(form.get("Confidence", "") or 0)))
-        except ValueError:
-            confidence = None
+    elif speech and call.keypad is None:
+        call.silent, call.offered = 0, False
+        confidence = _confidence(form)
         call.log.turn("caller", speech, source="speech", confidence=confidence)
+        limits = dialogue.Limits(0, services.settings.max_reprompts, services.settings.min_confidence)
+        call.floor, action = dialogue.on_final(call.floor, speech, 1.0 if confidence is None else confidence, limits)
+        if action == "misheard":
+            return _say(services, call, [prompts.NOT_HEARD])
+        if action == "keypad":
+            return _open_keypad(services, call, call_sid, [prompts.NOT_HEARD_TWICE])
         message = speech
     else:
-        return _silence(services, call)
-    call.silent = 0
+        return await _silence(services, call)
     replies = await _ask(services, call, call_sid, message)
     if replies is None:
         return _say(services, call, [prompts.ASSISTANT_DOWN])
@@ -99,33 +131,46 @@ async def next_turn(services: IvrServices, form: FormData) -> str:
 
 
 def _say(services: IvrServices, call: GatherCall, texts: list[str]) -> str:
+    """Speak and listen again: the assistant's replies (speech and keys) or, once the call is in
+    the keypad menu, IVR prompts (keys only)."""
+    keys_only = call.keypad is not None
     for text in texts:
-        call.log.turn("assistant", text, source="speech")
-    return twiml.gather(services.settings, say=texts, action=_action(services))
+        call.log.turn("assistant", text, source="prompt" if keys_only else "speech")
+    return twiml.gather(services.settings, say=texts, action=_action(services), keys_only=keys_only)
 
 
-def _silence(services: IvrServices, call: GatherCall) -> str:
+def _open_keypad(services: IvrServices, call: GatherCall, call_sid: str, lead: list[str], *,
+                 consent: bool = False) -> str:
+    call.keypad = KeypadMenu(services, call.log, call.caller, call_sid)
+    texts = lead + [keypad.menu_prompt(keypad.MenuState(), [])]
+    for text in texts:
+        call.log.turn("assistant", text, source="prompt")
+    return twiml.gather(services.settings, say=texts, action=_action(services), consent=consent, keys_only=True)
+
+
+async def _keypad_key(services: IvrServices, call: GatherCall, digit: str) -> str:
+    assert call.keypad is not None
+    turn = await call.keypad.press(digit)
+    # Twilio's <Say> keeps its own pace: "slower" (#) cannot be honoured, so only the step is repeated.
+    return _say(services, call, list(turn.say[1:] if turn.slower else turn.say))
+
+
+async def _silence(services: IvrServices, call: GatherCall) -> str:
+    """An empty result (Twilio heard nothing usable before its timeout): re-prompt, then offer
+    the keypad (or, already in the menu, a person), then say goodbye."""
     call.silent += 1
     call.log.event("reprompt", f"silent {call.silent}")
     if call.silent <= services.settings.max_reprompts:
-        return _say(services, call, [prompts.REPROMPT])
+        return _say(services, call, list((await call.keypad.repeat()).say) if call.keypad else [prompts.REPROMPT])
     if call.silent == services.settings.max_reprompts + 1:
-        return _say(services, call, [prompts.OFFER_PERSON])
+        call.offered = call.keypad is None
+        return _say(services, call, [prompts.OFFER_PERSON if call.keypad else prompts.OFFER_KEYPAD])
     call.log.turn("assistant", prompts.GOODBYE, source="prompt")
     return twiml.say_and_hang_up(services.settings, prompts.GOODBYE)
 
 
 async def _hand_off(services: IvrServices, call: GatherCall, call_sid: str, reason: str, number: str | None) -> str:
-    if not number:
-        body = {"phone": call.caller or None, "channel": "phone", "conversation_id": call_sid,
-                "transcript": [s.__dict__ for s in call.log.transcript], "reason": reason}
-        try:
-            ticket = await services.backend.handoff(body, key=f"ivr-handoff-{call_sid}")
-            call.log.event("handoff", reason, handoff_id=ticket.get("id"))
-            number = ticket.get("operator_phone") or ""
-        except IvrError as exc:
-            log.warning("ivr: gather call %s: no handoff ticket: %s", call_sid, exc)
-    number = number or services.settings.operator_fallback_number
+    number = await operator_number(services, call.log, call.caller, call_sid, reason, number)
     if not number:
         return _say(services, call, [prompts.TRANSFER_FAILED])
     call.transferred = True

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from speech import CallProfile, SpeechSettings
+from speech.grammars import YES_NO_CN
 from speech.interface import CallRecognition, SpeechOutput
 
 from ivr.assistant import Assistant
@@ -26,7 +27,8 @@ class Recogniser(CallRecognition, Protocol):
 @dataclass
 class IvrServices:
     """``open_recogniser`` raises ``speech.ModelUnavailable`` when recognition is off (keypad
-    mode); ``recordings_dir`` None = no call recordings."""
+    mode); ``recordings_dir`` None = no call recordings; ``confirm_grammar``: the phrases the
+    recogniser is restricted to while a read-back waits for yes/no (in the model's language)."""
 
     settings: IvrSettings
     speech_settings: SpeechSettings
@@ -37,6 +39,7 @@ class IvrServices:
     speaker: SpeechOutput
     open_recogniser: Callable[[CallProfile], Recogniser]
     recordings_dir: Path | None = None
+    confirm_grammar: tuple[str, ...] = YES_NO_CN
     gather_calls: dict[str, Any] = field(default_factory=dict)  # call SID → ivr.gather.GatherCall
     _service_names: dict[str, str] = field(default_factory=dict)
 

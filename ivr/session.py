@@ -16,13 +16,15 @@ from typing import Awaitable, Callable
 
 from speech import CallProfile, CallRecorder, FinalUtterance, ModelUnavailable, SpeechError, SpeechStarted
 
-from ivr import dialogue, keypad, prompts
+from ivr import dialogue, keypad, prompts, timing
 from ivr.assistant import Reply
 from ivr.call_log import CallLog
 from ivr.errors import AssistantUnavailable, IvrError
-from ivr.keypad_actions import KeypadActions
+from ivr.handoff import operator_number
+from ivr.keypad_actions import KeypadMenu, KeypadTurn
 from ivr.playback import Playback
 from ivr.services import IvrServices, Recogniser
+from ivr.timing import TurnClock
 from ivr.tokens import StreamGrant
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,11 @@ class CallSession:
         self.limits = dialogue.Limits(int(self.settings.silence_reprompt_s * 1000), self.settings.max_reprompts,
                                       self.settings.min_confidence)
         self.log = CallLog(services.backend, grant.call_sid)
-        self.keypad = KeypadActions(self)
+        self.keypad = KeypadMenu(services, self.log, grant.caller, grant.call_sid)
         self.keypad_mode = False
         self.recogniser: Recogniser | None = None
+        self.confirming = False  # a read-back waits for yes/no: the recogniser is in grammar mode
         self.recorder: CallRecorder | None = None
-        self.status = "completed"
         self.transferred = False
         self.ended = False
         self.playback = Playback(send, stream_sid, None)
@@ -65,7 +67,7 @@ class CallSession:
         if self.keypad_mode:
             self._work.put_nowait(("say", [prompts.RECOGNITION_OFF, keypad.menu_prompt(keypad.MenuState(), [])]))
         else:
-            self._work.put_nowait(("assistant", "/greet", None))
+            self._work.put_nowait(("assistant", "/greet", None, None))
 
     async def end(self, status: str, reason: str) -> None:
         """Close the call: what the caller said last is recorded but not acted on (a caller who
@@ -93,6 +95,7 @@ class CallSession:
             self.recorder.caller(payload)
         speaking = False
         if self.recogniser is not None:
+            heard_at = timing.now()  # the frame that ends an utterance is the endpoint
             try:
                 events = await self.recogniser.feed(payload)
             except SpeechError as exc:  # e.g. the decoding pool shut down under the call
@@ -106,7 +109,7 @@ class CallSession:
                     if barge_in:
                         await self.playback.clear()
                 elif isinstance(event, FinalUtterance):
-                    self._on_final(event)
+                    self._on_final(event, TurnClock(self.grant.call_sid, heard_at, final=timing.now()))
             speaking = self.recogniser.in_speech
         self.floor, action = dialogue.on_audio(self.floor, len(payload) * 1000 // 8000, speaking, self.limits)
         if action is not None:
@@ -126,14 +129,14 @@ class CallSession:
         if self.playback.heard(name):
             self.floor = dialogue.on_played(self.floor)
 
-    def _on_final(self, utterance: FinalUtterance) -> None:
+    def _on_final(self, utterance: FinalUtterance, clock: TurnClock) -> None:
         self.floor, action = dialogue.on_final(self.floor, utterance.text, utterance.confidence, self.limits)
         if utterance.text:
             self._log_caller(utterance)
         if self.keypad_mode:
             return
         if action == "send":
-            self._enqueue("assistant", utterance.text, None)
+            self._enqueue("assistant", utterance.text, None, clock)
         elif action == "misheard":
             self._enqueue("say", [prompts.NOT_HEARD])
         else:
@@ -167,7 +170,7 @@ class CallSession:
         if kind == "say":
             await self.say(list(args[0]))  # type: ignore[arg-type]
         elif kind == "assistant":
-            await self.ask_assistant(str(args[0]), args[1])  # type: ignore[arg-type]
+            await self.ask_assistant(str(args[0]), args[1], args[2])  # type: ignore[arg-type]
         elif kind == "key":
             await self._key(str(args[0]), bool(args[1]))
         elif kind == "silence":
@@ -178,7 +181,7 @@ class CallSession:
             self.log.turn("caller", keypad.KEY_WORDS[digit], source="keypad")
             await self.hand_off("caller pressed 0")
         elif self.keypad_mode:
-            await self.keypad.press(digit)
+            await self._keypad_turn(await self.keypad.press(digit))
         elif after_offer and digit == "1":
             self.keypad_mode = True
             await self.say([keypad.menu_prompt(keypad.MenuState(), [])])
@@ -186,7 +189,15 @@ class CallSession:
             if digit == keypad.SLOWER_KEY:
                 self.slow_down()
             words = keypad.KEY_WORDS.get(digit, digit)
-            await self.ask_assistant(keypad.conversation_message(digit), words)
+            await self.ask_assistant(keypad.conversation_message(digit), words, None)
+
+    async def _keypad_turn(self, turn: KeypadTurn) -> None:
+        if turn.handoff:
+            await self.hand_off("caller pressed 0 in the keypad menu")
+            return
+        if turn.slower:
+            self.slow_down()
+        await self.say(list(turn.say))
 
     async def _silence(self, action: str) -> None:
         self.log.event("reprompt", action)
@@ -199,37 +210,49 @@ class CallSession:
         if action == "offer":
             await self.say([prompts.OFFER_KEYPAD])
         elif self.keypad_mode:
-            await self.keypad.repeat()
+            await self._keypad_turn(await self.keypad.repeat())
         else:
             await self.say([prompts.REPROMPT])
 
     # -- the assistant ------------------------------------------------------------------------
-    async def ask_assistant(self, message: str, keypad_words: str | None) -> None:
+    async def ask_assistant(self, message: str, keypad_words: str | None, clock: TurnClock | None) -> None:
+        clock = clock or TurnClock(self.grant.call_sid, endpoint=0.0)  # not a spoken turn: not logged
         if keypad_words is not None:
             self.log.turn("caller", keypad_words, source="keypad")
         metadata = {"channel": "phone", "phone": self.grant.caller, "call_sid": self.grant.call_sid,
                     "speech_rate": "slow" if self.profile.rate_wpm < self.services.speech_settings.elder_rate_wpm
                     else "normal"}
+        clock.asked = timing.now()
         try:
             replies = await self.services.assistant.send(self.grant.call_sid, message, metadata)
         except AssistantUnavailable as exc:
             log.warning("ivr: call %s: %s", self.grant.call_sid, exc)
             self.log.event("error", "assistant unavailable")
+            self.expect_yes_no(False)
             await self.say([prompts.ASSISTANT_DOWN])
             return
-        await self.carry_out(replies)
+        clock.answered = timing.now()
+        await self.carry_out(replies, clock)
 
-    async def carry_out(self, replies: list[Reply]) -> None:
+    async def carry_out(self, replies: list[Reply], clock: TurnClock | None = None) -> None:
         texts = [r.text for r in replies if r.text]
         if any(r.action == "slow_down" for r in replies):
             self.slow_down()
+        self.expect_yes_no(dialogue.asks_yes_no(texts))  # before speaking: a barge-in answer counts
         if texts:
-            await self.say(texts, fixed=False)
+            await self.say(texts, fixed=False, clock=clock)
         for reply in replies:
             if reply.action == "order_created" and str(reply.custom.get("order_id", "")).isdigit():
                 self.log.event("order", reply.custom.get("text"), order_id=int(reply.custom["order_id"]))
             elif reply.action == "transfer":
                 await self.hand_off("the assistant handed off", number=str(reply.custom.get("to") or ""))
+
+    def expect_yes_no(self, waiting: bool) -> None:
+        """Grammar mode (yes/no phrases) while a read-back waits for 对 or 不对, free speech
+        otherwise; the recogniser applies a change from the next utterance on."""
+        if waiting != self.confirming and self.recogniser is not None:
+            self.recogniser.use_grammar(self.services.confirm_grammar if waiting else None)
+        self.confirming = waiting
 
     def slow_down(self) -> None:
         self.profile = self.profile.slow_down(self.services.speech_settings)
@@ -237,7 +260,7 @@ class CallSession:
             self.recogniser.set_profile(self.profile)
 
     # -- speaking ---------------------------------------------------------------------------------
-    async def say(self, texts: list[str], *, fixed: bool = True) -> None:
+    async def say(self, texts: list[str], *, fixed: bool = True, clock: TurnClock | None = None) -> None:
         """Speak: each text as μ-law media messages then a mark. ``fixed``: an IVR prompt
         (rendered once per pace and cached); otherwise an assistant reply, streamed clause by
         clause so the caller hears the first clause while the rest renders. A barge-in stops
@@ -255,6 +278,8 @@ class CallSession:
                         async for clause in clauses:  # closing stops the renderings still running
                             if self.playback.interruptions != interruptions:
                                 return
+                            if clock is not None:
+                                clock.first_audio_sent()
                             await self.playback.audio(clause)
             except SpeechError as exc:
                 log.error("ivr: call %s: cannot speak %r: %s", self.grant.call_sid, text, exc)
@@ -269,17 +294,7 @@ class CallSession:
         redirect the live call to dial the operator."""
         if self.transferred:
             return
-        if not number:
-            body = {"phone": self.grant.caller or None, "channel": "phone", "conversation_id": self.grant.call_sid,
-                    "transcript": [s.__dict__ for s in self.log.transcript], "reason": reason}
-            try:
-                ticket = await self.services.backend.handoff(body, key=f"ivr-handoff-{self.grant.call_sid}")
-                self.log.event("handoff", reason, handoff_id=ticket.get("id"))
-                number = ticket.get("operator_phone") or ""
-            except IvrError as exc:
-                log.warning("ivr: call %s: no handoff ticket: %s", self.grant.call_sid, exc)
-                self.log.event("error", "handoff ticket not created")
-        number = number or self.settings.operator_fallback_number
+        number = await operator_number(self.services, self.log, self.grant.caller, self.grant.call_sid, reason, number)
         if not number:
             await self.say([prompts.TRANSFER_FAILED])
             return

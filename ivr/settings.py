@@ -26,6 +26,9 @@ class IvrSettings(BaseSettings):
         "", description="Dialled when the backend names no on-duty operator (or is down).")
     mode: Literal["stream", "gather"] = Field(
         "stream", description="stream: Media Streams gateway; gather: TwiML <Gather> only (no websocket).")
+    gather_speech: bool = Field(
+        True, description="gather mode: listen with Twilio's recogniser. false: recognition is not available "
+                          "(or not wanted), so gather mode runs the keypad menu from the first prompt.")
     browser_phone: bool = Field(
         True, description="Serve the browser phone (/ivr/phone) for demos and training. Anyone who can "
                           "reach it can call as any number: turn it off where the app is public.")

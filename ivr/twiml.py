@@ -22,20 +22,21 @@ def connect_stream(settings: IvrSettings, *, call_sid: str, caller: str, token: 
 
 
 def gather(settings: IvrSettings, *, say: list[str], action: str, consent: bool = False,
-           hangup_after: bool = False) -> str:
-    """Say the replies inside a ``<Gather input="speech dtmf">`` that posts what it heard to
-    ``action``; if the caller says nothing the document goes on to a re-prompt redirect."""
+           keys_only: bool = False) -> str:
+    """Say the replies inside a ``<Gather>`` that posts what it heard to ``action`` (also when it
+    heard nothing: ``actionOnEmptyResult``). ``keys_only``: the keypad menu, ``input="dtmf"``;
+    otherwise ``input="speech dtmf"`` with Twilio's recogniser. One key per request, and
+    ``finishOnKey=""`` so # and * arrive as keys (slower, repeat) instead of ending the input."""
     response = VoiceResponse()
     if consent:
         response.say(prompts.CONSENT, language=settings.language)
-    if hangup_after:
-        for text in say:
-            response.say(text, language=settings.language)
-        response.hangup()
-        return response.to_xml()
-    gathering = Gather(input="speech dtmf", language=settings.language, action=action, method="POST",
-                       speech_timeout="auto", num_digits=1, timeout=int(settings.silence_reprompt_s),
-                       action_on_empty_result=True)
+    if keys_only:
+        gathering = Gather(input="dtmf", action=action, method="POST", num_digits=1, finish_on_key="",
+                           timeout=int(settings.silence_reprompt_s), action_on_empty_result=True)
+    else:
+        gathering = Gather(input="speech dtmf", language=settings.language, action=action, method="POST",
+                           speech_timeout="auto", num_digits=1, finish_on_key="",
+                           timeout=int(settings.silence_reprompt_s), action_on_empty_result=True)
     for text in say:
         gathering.say(text, language=settings.language)
     response.append(gathering)

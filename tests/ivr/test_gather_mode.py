@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from ivr import prompts
 from ivr.assistant import Reply
 from tests.ivr.conftest import AUTH_TOKEN, OPERATOR_PHONE, PUBLIC_URL, call_record
 from tests.ivr.scripted import ScriptedAssistant
@@ -52,13 +53,13 @@ async def test_gather_mode_call_talks_to_the_assistant_and_transfers_on_0(backen
     assert [e["detail"] for e in record["events"] if e["kind"] == "dtmf"] == ["1", "0"]
 
 
-async def test_gather_mode_silence_reprompts_then_offers_a_person_then_hangs_up(backend, hotline_factory):
+async def test_gather_mode_silence_reprompts_then_offers_the_keypad_then_hangs_up(backend, hotline_factory):
     call = {"CallSid": "CA" + "1b" * 16, "From": backend.new_elder()["phone"]}
     assistant = ScriptedAssistant({"/greet": [Reply(text="您好。")]})
     async with hotline_factory(mode="gather", assistant=assistant) as line:
         await post_webhook(line.http, AUTH_TOKEN, PUBLIC_URL, "/ivr/voice", call)
         answers = [ET.fromstring((await post_webhook(line.http, AUTH_TOKEN, PUBLIC_URL, "/ivr/gather", call)).text)
                    for _ in range(4)]
-    assert [a.find("Gather/Say").text for a in answers[:3]] == ["您还在吗？请说您要办的事。"] * 2 + ["没有听到您说话。转人工请按0。"]
+    assert [a.find("Gather/Say").text for a in answers[:3]] == [prompts.REPROMPT] * 2 + [prompts.OFFER_KEYPAD]
     assert answers[3].find("Hangup") is not None
     assert [m for _, m, _ in assistant.received] == ["/greet"]
