@@ -1,7 +1,8 @@
 """Reading a paper back-fill sheet (CSV) into PaperRecords, reporting every bad row at once.
 
 Columns: volunteer_phone, recipient_phone, service, date (YYYY-MM-DD), start (HH:MM), end (HH:MM),
-reason. Times are local to the deployment. A sheet with any bad row imports nothing.
+reason. Times are local to the deployment. A sheet with any bad row imports nothing; the error
+raised then carries ``rows``: (line number, Chinese message, English detail) for every bad row.
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from backend.orders.backfill import PaperRecord, backfill
 from backend.people.registry import find_by_phone
 from backend.policy import PolicyProfile
 
+BAD_VALUE_ZH = "日期、时间或号码格式不对。"
 COLUMNS = ("volunteer_phone", "recipient_phone", "service", "date", "start", "end", "reason")
 
 
 def import_sheet(session: Session, path: Path, *, tz: str, recorded_by: str, policy: PolicyProfile,
                  now: datetime) -> list[Order]:
     """Back-fill every row in the caller's transaction; raise (so it rolls back) if any row fails."""
-    orders, problems = [], []
+    orders, problems, rows = [], [], []
     today = now.astimezone(ZoneInfo(tz)).date()
     for line, parsed in _rows(session, path, tz, recorded_by):
         try:
@@ -34,9 +36,13 @@ def import_sheet(session: Session, path: Path, *, tz: str, recorded_by: str, pol
                 orders.append(backfill(session, parsed, policy=policy, now=now, today=today))
         except (YinlingError, ValueError) as exc:
             problems.append(f"line {line}: {getattr(exc, 'detail', exc)}")
+            rows.append((line, exc.message if isinstance(exc, YinlingError) else BAD_VALUE_ZH,
+                         str(getattr(exc, "detail", exc))))
     if problems:
-        raise InvalidInput(f"{path}: {len(problems)} bad row(s), nothing imported: " + "; ".join(problems),
-                           code="invalid_sheet", message="补登表格有错误，没有导入。")
+        error = InvalidInput(f"{path}: {len(problems)} bad row(s), nothing imported: " + "; ".join(problems),
+                             code="invalid_sheet", message="补登表格有错误，没有导入。")
+        error.rows = rows
+        raise error
     return orders
 
 
