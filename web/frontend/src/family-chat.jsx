@@ -1,0 +1,112 @@
+// The family chat widget: Alibaba's ChatUI talking to the Yinling assistant through /family/api/chat.
+// Mount it in any page:  YinlingChat.mount(element, { apiBase, csrfToken, elderMode })
+import React, { useCallback, useEffect, useRef, useState } from "react";
+import { createRoot } from "react-dom/client";
+import Chat, { Bubble, useMessages } from "@chatui/core";
+import "@chatui/core/dist/index.css";
+import "./family-chat.css";
+import { sendText } from "./chat-api.js";
+import { applyElderMode, onElderModeChange, setElderMode, storedElderMode } from "./elder-mode.js";
+import { COMMON_TASKS, RETRY, repliesFor } from "./quick-replies.js";
+
+const GREETING = "您好，我是银龄助手。可以帮您给家里老人约服务、查时间币和星级、查订单。请直接打字，或点下面的按钮。";
+const BOT = { name: "银龄助手" };
+
+function Header({ elder, onToggle }) {
+  return (
+    <header className="yl-chat-header">
+      <span className="yl-chat-title">银龄助手</span>
+      <button type="button" className="yl-elder-toggle" aria-pressed={elder} onClick={onToggle}>
+        {elder ? "大字模式：开" : "大字模式：关"}
+      </button>
+    </header>
+  );
+}
+
+function ChatWidget({ apiBase, csrfToken, initialElder }) {
+  const { messages, appendMsg } = useMessages([{ type: "text", content: { text: GREETING }, user: BOT }]);
+  const [typing, setTyping] = useState(false);
+  const [replies, setReplies] = useState(COMMON_TASKS);
+  const [elder, setElder] = useState(initialElder);
+  const lastFailed = useRef(null);
+  const busy = useRef(false);
+  const composerRef = useRef(null);
+
+  useEffect(() => onElderModeChange(setElder), []);
+
+  const ask = useCallback(async (text) => {
+    const trimmed = (text || "").trim();
+    if (!trimmed || busy.current) return;
+    busy.current = true;
+    appendMsg({ type: "text", content: { text: trimmed }, position: "right" });
+    setTyping(true);
+    const result = await sendText(apiBase, csrfToken, trimmed);
+    setTyping(false);
+    busy.current = false;
+    if (!result.ok) {
+      lastFailed.current = result.retry ? trimmed : null;
+      appendMsg({ type: "error", content: { text: result.message }, user: BOT });
+      if (result.retry) {
+        // nothing typed is lost: the words go back into the input box
+        if (composerRef.current) composerRef.current.setText(trimmed);
+        setReplies([RETRY, ...COMMON_TASKS]);
+      }
+      return;
+    }
+    lastFailed.current = null;
+    result.messages.forEach((m) => appendMsg({ type: "text", content: { text: m.text }, user: BOT }));
+    setReplies(repliesFor(result.messages));
+    result.events.forEach((e) => window.dispatchEvent(new CustomEvent("yinling:" + e.action, { detail: e })));
+  }, [apiBase, csrfToken, appendMsg]);
+
+  const onSend = useCallback((type, text) => {
+    if (type === "text") ask(text);
+  }, [ask]);
+
+  const onQuickReply = useCallback((item) => {
+    if (item.code === RETRY.code) {
+      if (composerRef.current) composerRef.current.setText("");
+      ask(lastFailed.current);
+    } else {
+      ask(item.code || item.name);
+    }
+  }, [ask]);
+
+  const renderMessageContent = useCallback((msg) => (
+    <Bubble content={msg.content.text} data-kind={msg.type} />
+  ), []);
+
+  return (
+    <div className={elder ? "yl-chat-inner is-elder" : "yl-chat-inner"}>
+      <Chat
+        elderMode={elder}
+        locale="zh-CN"
+        renderNavbar={() => <Header elder={elder} onToggle={() => setElderMode(!elder)} />}
+        messages={messages}
+        renderMessageContent={renderMessageContent}
+        isTyping={typing}
+        quickReplies={replies}
+        onQuickReplyClick={onQuickReply}
+        onSend={onSend}
+        composerRef={composerRef}
+        placeholder="请输入，比如：帮我妈妈约明天上午送餐"
+      />
+    </div>
+  );
+}
+
+function mount(element, options = {}) {
+  if (!element) throw new Error("YinlingChat.mount: no element");
+  const stored = storedElderMode();
+  const elder = stored === null ? Boolean(options.elderMode) : stored;
+  applyElderMode(elder);
+  element.classList.add("yl-chat");
+  const root = createRoot(element);
+  root.render(
+    <ChatWidget apiBase={(options.apiBase || "/family/api").replace(/\/$/, "")}
+      csrfToken={options.csrfToken || ""} initialElder={elder} />,
+  );
+  return { unmount: () => root.unmount(), setElderMode };
+}
+
+window.YinlingChat = { mount, setElderMode };
