@@ -20,6 +20,7 @@ from ivr.settings import IvrSettings
 from ivr.tokens import StreamTokens
 from ivr.transfer import Transferrer
 from speech import ModelUnavailable, Synthesiser
+from speech.grammars import YES_NO_CN
 from tests import factories
 from tests.backend.conftest import SERVICE_TOKEN, make_state
 from tests.ivr.servers import RasaProcesses, ServerThread, rasa_ready
@@ -114,14 +115,14 @@ def hotline_factory(backend, synthesiser, speech_settings):
 
     @contextlib.asynccontextmanager
     async def start(*, assistant: Assistant | None = None, open_recogniser=no_recognition,
-                    **settings_overrides) -> AsyncIterator[Hotline]:
+                    confirm_grammar: tuple[str, ...] = YES_NO_CN, **settings_overrides) -> AsyncIterator[Hotline]:
         settings = ivr_settings(backend.url, **settings_overrides)
         twilio = TwilioRestSimulator(ACCOUNT_SID, AUTH_TOKEN)
         services = IvrServices(
             settings=settings, speech_settings=speech_settings, tokens=StreamTokens(settings.stream_token_ttl_s),
             backend=BackendClient(settings), assistant=assistant or RasaAssistant(settings),
             transferrer=Transferrer(settings, http_client=twilio), speaker=synthesiser,
-            open_recogniser=open_recogniser)
+            open_recogniser=open_recogniser, confirm_grammar=confirm_grammar)
         with ServerThread(create_ivr_app(services=services), "ivr") as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
                 yield Hotline(server.url, f"ws://127.0.0.1:{server.port}/ivr/stream", services, twilio, http)

@@ -31,6 +31,8 @@ class ScriptedTranscriptRecogniser:
         self._t = 0.0
         self._start = 0.0
         self.closed = False
+        self.finished = 0
+        self.grammars: list[tuple[int, tuple[str, ...] | None]] = []
 
     @property
     def in_speech(self) -> bool:
@@ -40,7 +42,8 @@ class ScriptedTranscriptRecogniser:
         pass
 
     def use_grammar(self, phrases) -> None:  # noqa: ANN001
-        pass
+        """Recorded as (utterances finished so far, phrases or None), for the grammar tests."""
+        self.grammars.append((self.finished, tuple(phrases) if phrases else None))
 
     async def feed(self, chunk: bytes) -> list:
         events: list = []
@@ -62,6 +65,7 @@ class ScriptedTranscriptRecogniser:
         return [self._final()] if self._state.in_speech else []
 
     def _final(self) -> FinalUtterance:
+        self.finished += 1
         text = self.lines.popleft() if self.lines else ""
         words = (Word(text, self._start, self._t, self.confidence),) if text else ()
         return FinalUtterance(text=text, raw_text=text, words=words, start_s=round(self._start, 3),

@@ -51,3 +51,12 @@ def test_on_final__a_good_utterance_resets_the_counters():
 def test_marks__sent_and_played_balance():
     floor = on_sent(on_sent(Floor()))
     assert on_played(on_played(floor)).playing == 0 and on_played(floor).playing == 1
+
+
+def test_asks_yes_no__a_turn_ending_with_a_read_back_question_waits_for_yes_or_no():
+    from ivr.dialogue import asks_yes_no
+    assert asks_yes_no(["您要预约明天上午9点陪同就医，到您家，对吗？"])
+    assert asks_yes_no(["好的。", "您要把2个时间币送给王小明，对吗? "])
+    assert not asks_yes_no(["您要哪天几点？比如明天上午九点。"])
+    assert not asks_yes_no(["您要预约明天陪同就医，对吗？", "还有别的要帮忙的吗？"])  # the last question counts
+    assert not asks_yes_no([])

@@ -14,6 +14,7 @@ from backend.core.db import unit_of_work
 from backend.models import Order
 from ivr.assistant import RasaAssistant, Reply
 from ivr.settings import IvrSettings
+from speech.grammars import YES_NO_CN
 from tests.ivr.conftest import OPERATOR_PHONE, call_record, ivr_settings, place_call
 from tests.ivr.scripted import ScriptedTranscriptRecogniser
 from tests.ivr.simulator import silence, tone
@@ -70,6 +71,8 @@ async def test_scripted_mandarin_call_books_corrects_the_time_after_no_and_confi
 
     assert any("对吗" in text for text in heard[2])  # read-back after the note question
     assert any("改" in text for text in heard[3])  # "哪里要改？"
+    # Grammar mode exactly while a read-back waited: set after the 3rd and 5th utterances, lifted after the next.
+    assert recogniser.grammars == [(3, YES_NO_CN), (4, None), (5, YES_NO_CN), (6, None)]
     [order] = orders_of(backend, elder["id"])
     start = order.start_at.astimezone(SHANGHAI)
     assert order.service_slug == "meal_delivery" and order.channel == "phone"
