@@ -159,6 +159,12 @@ def relation_between(session: Session, a: int, b: int) -> FamilyLink | None:
             (FamilyLink.elder_id == b) & (FamilyLink.member_id == a))))
 
 
+def acting_link(session: Session, member_id: int, elder_id: int) -> FamilyLink | None:
+    """The consented link that lets ``member_id`` act for ``elder_id`` (one direction only), else None."""
+    return session.scalar(select(FamilyLink).where(
+        FamilyLink.elder_id == elder_id, FamilyLink.member_id == member_id, FamilyLink.consent == "consented"))
+
+
 def spouse_of(session: Session, person_id: int) -> Person | None:
     link = session.scalar(select(FamilyLink).where(
         FamilyLink.consent == "consented", FamilyLink.relation == "spouse",

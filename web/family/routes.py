@@ -1,4 +1,8 @@
-"""Placeholder router; the family pages are being built."""
+"""All family pages under /family, one module per concern."""
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/family")
+from web.family import chat_proxy, pages_auth, pages_home, pages_register
+
+router = APIRouter()
+for module in (pages_auth, pages_register, pages_home, chat_proxy):
+    router.include_router(module.router)

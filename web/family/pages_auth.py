@@ -1,0 +1,90 @@
+"""Family login and logout: phone number and argon2-checked password, rate-limited tries,
+server-side sessions; frozen or closed accounts cannot log in."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from backend.api.deps import SessionDep, StateDep
+from backend.core.errors import Forbidden, InvalidInput, TooManyRequests
+from backend.core.security import verify_password
+from backend.models import Person
+from backend.people.identity import normalise_phone
+from web.auth import audit, login_csrf, ratelimit, sessions
+from web.auth.deps import client_address
+from web.family.deps import BLOCKED_STATUSES, FamilyMemberDep
+from web.family.render import render
+
+router = APIRouter(prefix="/family")
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths inside the family pages: never an open redirect to another site."""
+    return target if target and target.startswith("/family/") and not target.startswith("//") else "/family/"
+
+
+def login_page(request: Request, state, status_code: int = 200, error: str | None = None, phone: str = "",
+               next_path: str = "/family/") -> HTMLResponse:
+    token = login_csrf.new_token()
+    response = render(request, "family/login.html", {"error": error, "phone": phone, "next": next_path,
+                                                     "csrf_token": token}, status_code=status_code)
+    login_csrf.set_cookie(response, token, sessions.cookie_secure(state.settings))
+    return response
+
+
+def login_key(raw_phone: str) -> str:
+    """The rate limit's account key: the E.164 number when it parses, else what was typed."""
+    try:
+        return normalise_phone(raw_phone)
+    except InvalidInput:
+        return raw_phone.strip()[:60]
+
+
+def start_session(request: Request, state, session, person: Person, now: datetime, target: str) -> RedirectResponse:
+    token, _row = sessions.start(session, "family", person.id, now, request.headers.get("user-agent"))
+    response = RedirectResponse(target, status_code=303)
+    sessions.set_cookie(response, "family", token, state.settings)
+    response.delete_cookie(login_csrf.COOKIE, path="/")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, state: StateDep, next: str | None = None):
+    return login_page(request, state, next_path=safe_next(next))
+
+
+@router.post("/login")
+def login(request: Request, state: StateDep, session: SessionDep, phone: Annotated[str, Form()],
+          password: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""):
+    now = datetime.now(timezone.utc)
+    address = client_address(request)
+    key = login_key(phone)
+    try:
+        login_csrf.check(request, csrf_token)
+        ratelimit.check_allowed(session, "family", key, address, now)
+    except (Forbidden, TooManyRequests) as exc:
+        return login_page(request, state, exc.status, exc.message, phone.strip(), safe_next(next))
+    person = session.scalar(select(Person).where(Person.phone == key))
+    ok = person is not None and bool(person.password_hash) and verify_password(person.password_hash, password)
+    blocked = ok and person.status in BLOCKED_STATUSES
+    ratelimit.record(session, "family", key, address, ok and not blocked, now)
+    if not ok:
+        return login_page(request, state, 401, "手机号或密码不对。", phone.strip(), safe_next(next))
+    if blocked:
+        return login_page(request, state, 403, "这个账户已冻结，不能登录。请联系社区站点。", phone.strip(), safe_next(next))
+    audit.record(session, actor=f"person:{person.id}", action="family.login", target=f"person:{person.id}",
+                 station_id=person.station_id, address=address)
+    return start_session(request, state, session, person, now, safe_next(next))
+
+
+@router.post("/logout")
+def logout(state: StateDep, session: SessionDep, member: FamilyMemberDep):
+    sessions.end(session, member.web, datetime.now(timezone.utc))
+    member.audit(session, "family.logout", member.actor, member.person.station_id)
+    response = RedirectResponse("/family/login", status_code=303)
+    sessions.clear_cookie(response, "family", state.settings)
+    return response

@@ -1,0 +1,36 @@
+// Family pages without a bundler: the elder-mode switch (same storage key and event as the chat
+// widget, so both follow each other) and refreshing the elders panel after the chat books something.
+(function () {
+  var KEY = "yinling.elderMode", CLASS = "yl-elder", EVENT = "yinling:eldermode";
+  var root = document.documentElement;
+
+  function label() {
+    var on = root.classList.contains(CLASS);
+    document.querySelectorAll("[data-elder-toggle]").forEach(function (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? "大字模式：开" : "大字模式：关";
+    });
+  }
+
+  document.querySelectorAll("[data-elder-toggle]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var on = !root.classList.contains(CLASS);
+      try { localStorage.setItem(KEY, on ? "1" : "0"); } catch (e) { /* not remembered, still applied */ }
+      root.classList.toggle(CLASS, on);
+      window.dispatchEvent(new CustomEvent(EVENT, { detail: { on: on } }));
+      label();
+    });
+  });
+  window.addEventListener(EVENT, label);
+  label();
+
+  var panel = document.getElementById("fam-elders");
+  if (panel) {
+    window.addEventListener("yinling:order_created", function () {
+      fetch(panel.getAttribute("data-panel-url"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html) panel.innerHTML = html; })
+        .catch(function () { /* the page still shows the old list; a reload shows the new one */ });
+    });
+  }
+})();
