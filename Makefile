@@ -4,13 +4,14 @@ SHELL := /bin/bash
 PY    ?= python3.11
 VENV  := .venv
 VBOT  := .venv-bot
-APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils
+APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils nodejs
 
-.PHONY: run test test-app test-bot sysdeps env env-bot bot-model parse lock lock-bot bench bench-bot speech-model clean
+.PHONY: run test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr speech-model clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+	  command -v npm >/dev/null 2>&1 || echo npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "[sysdeps] installing:" $$missing; \
 	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
@@ -50,6 +51,11 @@ lock-bot:
 	 var/lockenv/bin/pip freeze --exclude pip --exclude setuptools --exclude wheel) > requirements/bot.lock
 	rm -rf var/lockenv var/bot.req var/bot.con
 
+# Front-end bundles (family chat widget, console charts) from web/frontend/package-lock.json into
+# web/static/dist; node_modules and bundles cached in ~/.cache/yinling/web keyed by the lock and sources.
+web-assets:
+	@tools/build_web.sh
+
 # The Rasa model, retrained only when config.yml, bot/domain.yml, bot/data, bot/jieba, bot/nlu or
 # bot/actions/parsing.py changed (hash kept beside the model and in ~/.cache/yinling/models).
 bot-model: env-bot
@@ -60,25 +66,29 @@ parse:
 	@$(MAKE) -s --no-print-directory env-bot bot-model >&2
 	@PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m bot.parse_batch
 
-test: sysdeps env env-bot bot-model
+test: sysdeps env env-bot bot-model web-assets
 	@status=0; \
 	$(VENV)/bin/python -m pytest --ignore=tests/bot || status=$$?; \
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot || status=$$?; \
 	exit $$status
 
-test-app: sysdeps env
+test-app: sysdeps env web-assets
 	$(VENV)/bin/python -m pytest --ignore=tests/bot
 
 test-bot: env-bot bot-model
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot
 
-run: sysdeps env env-bot bot-model
+run: sysdeps env env-bot bot-model web-assets
 	$(VENV)/bin/python tools/run_all.py
 
 bench: sysdeps env
 	$(VENV)/bin/python -m bench.ledger_bench
 	$(VENV)/bin/python -m bench.matching_bench
 	$(VENV)/bin/python -m bench.speech_bench --write docs/benchmarks.md
+
+# Hotline latency: end of utterance -> first outbound audio, 1/10/20 simulated calls (needs the bot model).
+bench-ivr: sysdeps env env-bot bot-model
+	$(VENV)/bin/python -m bench.ivr_bench --write docs/benchmarks.md
 
 bench-bot: env-bot
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m bench.bot_bench --write docs/benchmarks.md
