@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from backend.core.db import unit_of_work
@@ -19,7 +20,16 @@ DEMO_FAMILY_PASSWORD = "yinling-family-1"
 DEMO_ELDER_PHONE = "+8613912340001"  # 王秀英, consented link to the demo family member 王军
 OTHER_ELDER_PHONE = "+8613912340008"  # 李淑珍 (玄武门), linked to nobody
 PHONE = (390, 844)
+REPO = Path(__file__).resolve().parents[2]
 _serial = itertools.count(random.randint(0, 5000) * 10)
+
+
+@pytest.fixture(scope="session")
+def web_assets() -> Path:
+    """The widget bundles built from the current sources (a no-op when web/static/dist is up to date),
+    so a test never drives a stale widget. Tests that load the widget use this fixture."""
+    subprocess.run([str(REPO / "tools" / "build_web.sh")], check=True)
+    return REPO / "web" / "static" / "dist"
 
 
 def fresh_phone() -> str:
@@ -40,8 +50,12 @@ def login_ok(page, url: str, phone: str = DEMO_FAMILY_PHONE, password: str = DEM
 
 
 def register(page, url: str, *, name: str, phone: str, password: str = "family-pass-1",
-             again: str | None = None, birth_date: str = "1975-05-20") -> None:
+             again: str | None = None, birth_date: str = "1975-05-20", novalidate: bool = False) -> None:
+    """Fills and sends the registration form; ``novalidate`` skips the browser's own checks so the
+    server's are what is tested."""
     page.goto(url + "/family/register")
+    if novalidate:
+        page.eval_on_selector("form[action='/family/register']", "form => { form.noValidate = true; }")
     page.fill("#name", name)
     page.fill("#phone", phone)
     page.fill("#birth_date", birth_date)

@@ -29,7 +29,8 @@ def _panel_context(session, member, policy, settings) -> dict:
 def home(request: Request, session: SessionDep, member: FamilyMemberDep, policy: PolicyDep, settings: SettingsDep,
          link: str | None = None):
     context = _panel_context(session, member, policy, settings)
-    context["flash"] = LINK_SENT if link == "sent" else None
+    pending = any(w.consent == "pending" for w in context["waiting"])
+    context["flash"] = LINK_SENT if link == "sent" and pending else None
     return render(request, "family/home.html", context, member=member)
 
 

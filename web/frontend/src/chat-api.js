@@ -1,6 +1,6 @@
 // The widget's one call: POST {apiBase}/chat with the session's CSRF token. The server adds who is
 // asking; the browser only sends the text. Failures come back as {ok: false, message} in Chinese.
-const TIMEOUT_MS = 30000;
+const TIMEOUT_MS = 45000; // longer than the server's own 30 s wait for the assistant
 
 export const MESSAGES = {
   down: "抱歉，助手现在没有回应。您的话还在输入框里，请点“重试”再发一次。",

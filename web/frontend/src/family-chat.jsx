@@ -9,7 +9,7 @@ import { sendText } from "./chat-api.js";
 import { applyElderMode, onElderModeChange, setElderMode, storedElderMode } from "./elder-mode.js";
 import { COMMON_TASKS, RETRY, repliesFor } from "./quick-replies.js";
 
-const GREETING = "您好，我是银龄助手。可以帮您给家里老人约服务、查时间币和星级、查订单。请直接打字，或点下面的按钮。";
+const GREETING = "您好，我是银龄助手。可以帮家里老人约服务、查时间币和星级、查订单。请直接打字，比如“帮我妈妈约明天上午送餐”，或点下面的按钮。";
 const BOT = { name: "银龄助手" };
 
 function Header({ elder, onToggle }) {
@@ -89,7 +89,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
         onQuickReplyClick={onQuickReply}
         onSend={onSend}
         composerRef={composerRef}
-        placeholder="请输入，比如：帮我妈妈约明天上午送餐"
+        placeholder="请输入要办的事"
       />
     </div>
   );
