@@ -41,9 +41,9 @@ class Correction:
 def _wanted(session: Session, order: Order, change: Correction, now: datetime) -> dict:
     """The validated new values of the fields that really change."""
     new: dict = {}
-    if change.start_at is not None:
-        if change.start_at.tzinfo is None:
-            raise InvalidInput("start_at needs a UTC offset", code="invalid_time", message="时间不清楚。")
+    if change.start_at is not None and change.start_at.tzinfo is None:
+        raise InvalidInput("start_at needs a UTC offset", code="invalid_time", message="时间不清楚。")
+    if change.start_at is not None and change.start_at != order.start_at:  # an unchanged time may have passed
         if change.start_at < now - timedelta(minutes=5):
             raise InvalidInput(f"start_at {change.start_at.isoformat()} is in the past", code="time_in_past",
                                message="这个时间已经过去了，请换个时间。")
@@ -53,7 +53,7 @@ def _wanted(session: Session, order: Order, change: Correction, now: datetime) -
             raise InvalidInput(f"duration must be {MIN_MINUTES}-{MAX_MINUTES} minutes", code="invalid_duration",
                                message=f"服务时长要在{MIN_MINUTES}到{MAX_MINUTES}分钟之间。")
         new["duration_minutes"] = change.duration_minutes
-    if change.service_slug is not None:
+    if change.service_slug is not None and change.service_slug != order.service_slug:
         service = get_service(session, change.service_slug)
         day = (new.get("start_at") or order.start_at).date()
         if service.qualification and not qualified_volunteer_exists(session, service.qualification, day):

@@ -1,14 +1,42 @@
-"""Placeholder: the dashboard is being built."""
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
-from fastapi import Request
+"""The dashboard (总览) of the operator's station subtree: registered elders and volunteers, hours served,
+orders by state, satisfaction and the unmatched rate over the last 7, 30 or 90 days, as cards, charts
+(Chart.js from web/static/dist/console-charts.js, drawn by web/static/console/dashboard.js) and tables
+that hold the same numbers, so the page is useful without scripts."""
+from __future__ import annotations
 
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from backend.api.deps import SessionDep
+from backend.orders.states import STATE_ZH
+from web.console.dashboard_stats import PERIODS, compute
 from web.console.deps import ConsoleOperatorDep
+from web.console.pagekit import now_utc
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
 
 
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def chart_data(stats) -> dict:
+    return {
+        "served": {"labels": [d.strftime("%m-%d") for d, _ in stats.served_by_day],
+                   "hours": [round(m / 60, 2) for _, m in stats.served_by_day]},
+        "states": {"labels": [STATE_ZH[s] for s in stats.orders_by_state], "counts": list(stats.orders_by_state.values())},
+        "stars": {"labels": [f"{s}星" for s in stats.stars], "counts": list(stats.stars.values())},
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, current: ConsoleOperatorDep):
-    return render(request, "console/dashboard.html", {}, operator=current)
+def dashboard(request: Request, session: SessionDep, current: ConsoleOperatorDep, days: int = 30):
+    days = days if days in PERIODS else 30
+    stats = compute(session, current.station.path, days, now=now_utc(),
+                    tz=request.app.state.yinling.settings.timezone)
+    return render(request, "console/dashboard.html", {
+        "stats": stats, "periods": PERIODS, "state_zh": STATE_ZH, "chart": chart_data(stats),
+        "hours": f"{stats.served_minutes / 60:.1f}", "low_share": _percent(stats.low_share),
+        "unmatched_rate": _percent(stats.unmatched_rate),
+        "rating_avg": "—" if stats.rating_avg is None else f"{stats.rating_avg:.2f}"}, operator=current)

@@ -1,0 +1,111 @@
+"""Read side of the console's order pages: the board by state and everything one order page shows.
+
+Every query joins the order's station and keeps the operator's subtree (``pagekit.scope_clause``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.catalogue.catalogue import list_services
+from backend.models import Anomaly, Call, CallEvent, Offer, Order, OrderEvent, OrderTransition, Rating, Station
+from backend.orders import states
+from web.console.deps import ConsoleOperator
+from web.console.pagekit import local, scope_clause
+
+# Board columns: the states an operator acts on, in the order an order moves through them.
+ACTIVE_COLUMNS = (states.REQUESTED, states.OPEN, states.ASSIGNED, states.ACCEPTED, states.CHECKED_IN,
+                  states.CHECKED_OUT, states.HELD)
+FINAL_TABS = (states.COMPLETED, states.RATED, states.CANCELLED, states.EXPIRED, states.REVOKED)
+CHANNEL_ZH = {"phone": "电话", "chat": "聊天", "operator": "人工", "paper": "纸质补登"}
+FIELD_ZH = {"start_at": "时间", "duration_minutes": "时长", "service_slug": "服务", "address": "地址", "note": "备注"}
+ANOMALY_ZH = {"checkout_without_checkin": "没有签到就签退", "far_from_address": "签到/签退地点离服务地址太远",
+              "implausible_duration": "服务时长不合常理", "overlap": "与该志愿者其他服务时间重叠",
+              "daily_maximum": "当天服务时长超过上限"}
+COLUMN_LIMIT = 50
+LIST_LIMIT = 100
+
+
+def _scoped():
+    return select(Order).join(Station, Station.id == Order.station_id)
+
+
+def state_counts(session: Session, current: ConsoleOperator) -> dict[str, int]:
+    rows = session.execute(select(Order.state, func.count()).join(Station, Station.id == Order.station_id)
+                           .where(scope_clause(current)).group_by(Order.state))
+    counts = {state: 0 for state in (*ACTIVE_COLUMNS, *FINAL_TABS)}
+    counts.update({state: int(n) for state, n in rows})
+    return counts
+
+
+def escalated(session: Session, current: ConsoleOperator) -> list[Order]:
+    """Unmatched past the policy's escalation time and still active: first on the board."""
+    return list(session.scalars(_scoped().where(scope_clause(current), Order.escalated_at.is_not(None),
+                                                Order.state.in_(states.ACTIVE)).order_by(Order.escalated_at)))
+
+
+def column(session: Session, current: ConsoleOperator, state: str, limit: int = COLUMN_LIMIT) -> list[Order]:
+    """One state's orders: escalated first, then by start time (final states: newest first)."""
+    query = _scoped().where(scope_clause(current), Order.state == state)
+    if state in FINAL_TABS:
+        query = query.order_by(Order.updated_at.desc(), Order.id.desc())
+    else:
+        query = query.order_by(Order.escalated_at.is_(None), Order.start_at, Order.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def paper_orders(session: Session, current: ConsoleOperator, limit: int = 20) -> list[Order]:
+    return list(session.scalars(_scoped().where(scope_clause(current), Order.paper_backfill)
+                                .order_by(Order.id.desc()).limit(limit)))
+
+
+def service_names(session: Session) -> dict[str, str]:
+    return {s.slug: s.name_zh for s in list_services(session)}
+
+
+@dataclass
+class Correction:
+    at: object
+    reason: str
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+
+@dataclass
+class OrderFacts:
+    """Everything the order page shows besides the order itself."""
+
+    transitions: list[OrderTransition]
+    corrections: list[Correction]
+    offers: list[Offer]
+    anomalies: list[Anomaly]
+    ratings: list[Rating]
+    calls: list[Call]
+    station: Station
+
+
+def _shown(name: str, value, tz: str):
+    if name == "start_at" and value:
+        return local(datetime.fromisoformat(value), tz)
+    return "（空）" if value in (None, "") else value
+
+
+def order_facts(session: Session, order: Order, tz: str) -> OrderFacts:
+    transitions = list(session.scalars(select(OrderTransition).where(OrderTransition.order_id == order.id)
+                                       .order_by(OrderTransition.id)))
+    corrections = []
+    for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
+                                                          OrderEvent.kind == "corrected").order_by(OrderEvent.id)):
+        detail = json.loads(event.detail or "{}")
+        corrections.append(Correction(event.at, detail.get("reason", ""), [
+            (FIELD_ZH.get(name, name), _shown(name, old, tz), _shown(name, new, tz))
+            for name, (old, new) in sorted(detail.get("changes", {}).items())]))
+    offers = list(session.scalars(select(Offer).where(Offer.order_id == order.id).order_by(Offer.id)))
+    anomalies = list(session.scalars(select(Anomaly).where(Anomaly.order_id == order.id).order_by(Anomaly.id)))
+    ratings = list(session.scalars(select(Rating).where(Rating.order_id == order.id).order_by(Rating.id)))
+    calls = list(session.scalars(select(Call).join(CallEvent, CallEvent.call_id == Call.id)
+                                 .where(CallEvent.order_id == order.id, CallEvent.kind == "order").distinct()))
+    return OrderFacts(transitions, corrections, offers, anomalies, ratings, calls, session.get(Station, order.station_id))
