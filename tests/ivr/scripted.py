@@ -5,12 +5,17 @@ use this: it hears the real audio stream with the real endpointer (``speech.endp
 speech start (barge-in) and utterance end come from the audio, but the words of each finished
 utterance are the next line of a script. The audio path itself is tested with Vosk.
 
+``VoskTimedScript`` (the hotline benchmark): the real Vosk call recogniser hears the audio, so
+endpointing and decoding cost what they cost, but each final carries the next Mandarin script
+line instead of Vosk's (Korean) words, because the assistant behind it understands Mandarin.
+
 ``ScriptedAssistant``: answers like Rasa's REST channel would, from a list of canned turns,
 for tests of the gateway's own behaviour that must not depend on the trained bot.
 """
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 from speech import CallProfile, FinalUtterance, SpeechStarted, Word
 from speech import pcm
@@ -70,6 +75,21 @@ class ScriptedTranscriptRecogniser:
         words = (Word(text, self._start, self._t, self.confidence),) if text else ()
         return FinalUtterance(text=text, raw_text=text, words=words, start_s=round(self._start, 3),
                               end_s=round(self._t, 3), reason="silence")
+
+
+class VoskTimedScript:
+    def __init__(self, inner, lines: list[str]):  # noqa: ANN001 - a speech.CallRecogniser
+        self.inner, self.lines = inner, deque(lines)
+
+    async def feed(self, chunk: bytes) -> list:
+        return [self._swap(e) if isinstance(e, FinalUtterance) else e for e in await self.inner.feed(chunk)]
+
+    def _swap(self, final: FinalUtterance) -> FinalUtterance:
+        line = self.lines.popleft() if self.lines else "好的"
+        return replace(final, text=line, words=(Word(line, final.start_s, final.end_s, 0.9),))
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - in_speech, finish, use_grammar, set_profile, close
+        return getattr(self.inner, name)
 
 
 class ScriptedAssistant:

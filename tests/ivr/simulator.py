@@ -7,6 +7,8 @@
   time or faster), ``dtmf``, ``stop``, or a dropped connection; it collects the gateway's
   ``media``, ``mark`` and ``clear`` messages and, like Twilio, echoes a mark once the audio
   before it has "played" (at once, or never when told to hold marks);
+- ``PacedLine``: a caller's line streamed in real time for a whole call (speech, then line
+  silence), knowing which frame ends each utterance (the benchmark's clock starts there);
 - ``TwilioRestSimulator``: Twilio's REST API for ``calls(sid).update(...)``, as a twilio
   ``HttpClient``: it checks the account and credentials, records each update and answers
   with a call resource the way Twilio does (404 for an unknown call).
@@ -32,10 +34,12 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
 from speech import mulaw
-from speech.pcm import read_wav
+from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
+from speech.pcm import level_dbfs, read_wav
 from speech.resample import resample
 
 FRAME = 160  # 20 ms of 8 kHz μ-law
+_SILENT_FRAME = bytes([mulaw.SILENCE_BYTE]) * FRAME
 
 
 def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
@@ -79,6 +83,7 @@ class SimulatedStream:
     stream_sid: str = "MZ00000000000000000000000000000001"
     echo_marks: bool = True
     media: list[bytes] = field(default_factory=list)
+    media_times: list[float] = field(default_factory=list)  # time.monotonic() at each media's arrival
     marks: list[str] = field(default_factory=list)
     clears: int = 0
     log: list[str] = field(default_factory=list)  # "media" | "mark:NAME" | "clear", in arrival order
@@ -162,6 +167,7 @@ class SimulatedStream:
                 message = json.loads(raw)
                 kind = message.get("event")
                 if kind == "media":
+                    self.media_times.append(time.monotonic())
                     self.media.append(base64.b64decode(message["media"]["payload"]))
                     self.log.append("media")
                 elif kind == "mark":
@@ -181,6 +187,49 @@ class SimulatedStream:
     @property
     def audio_seconds(self) -> float:
         return sum(len(m) for m in self.media) / 8000
+
+
+class PacedLine:
+    """A caller's line as Twilio streams it: one 20 ms frame every 20 ms for the whole call,
+    speech when the caller talks and line silence otherwise. It runs the gateway's own pure
+    endpointing step over every frame it sends, so it knows exactly which frame ends each
+    utterance and when that frame left (``endpoints``, ``time.monotonic()``)."""
+
+    def __init__(self, stream: SimulatedStream, config: EndpointConfig):
+        self.stream, self.config = stream, config
+        self.state = EndpointState()
+        self.endpoints: list[float] = []
+        self._next_at = time.monotonic()
+        self._chunk = 0
+
+    async def frame(self, data: bytes) -> None:
+        delay = self._next_at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.2:  # fell behind (a busy machine): go on from now instead of bursting
+            self._next_at = time.monotonic()
+        self._next_at += FRAME / 8000
+        self._chunk += 1
+        sent_at = time.monotonic()
+        await self.stream.send({"event": "media", "streamSid": self.stream.stream_sid, "media": {
+            "track": "inbound", "chunk": str(self._chunk), "timestamp": str(self._chunk * 20),
+            "payload": base64.b64encode(data).decode()}})
+        self.state, boundary = step(self.state, level_dbfs(mulaw.decode(data)), self.config)
+        if boundary is Boundary.ENDED:
+            self.endpoints.append(sent_at)
+
+    async def say(self, audio: bytes) -> None:
+        for i in range(0, len(audio) - FRAME + 1, FRAME):
+            await self.frame(audio[i:i + FRAME])
+
+    async def quiet_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Line silence until ``condition()`` holds (True) or ``timeout`` seconds pass (False)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            await self.frame(_SILENT_FRAME)
+        return True
 
 
 @dataclass

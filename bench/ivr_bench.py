@@ -1,0 +1,323 @@
+"""Hotline latency benchmark (issue 6): end of the caller's utterance → first audio of the answer.
+
+    .venv/bin/python -m bench.ivr_bench [--levels 1,10,20] [--single-rounds 4] [--write docs/benchmarks.md]
+
+The system under test runs in a child process, as ``make run`` runs it: the backend (SQLite) and
+the hotline (``ivr`` app: gateway, real Vosk with the Korean test model, espeak-ng synthesis
+workers) served by uvicorn, plus the real Rasa server and action server (.venv-bot, the trained
+model). This process plays Twilio: N callers at once, each a signed voice webhook and a Media
+Streams websocket sending 20 ms μ-law frames in real time for the whole call.
+
+Each caller says Korean espeak-ng sentences (Vosk really decodes them: endpointing and the final
+decode cost what they cost), but the words handed to Rasa are the lines of a Mandarin script
+(``tests.ivr.scripted.VoskTimedScript``), since no Mandarin model can be downloaded here and Rasa
+understands only Mandarin: balance, stars, then booking a meal delivery (read-back, 行). Stages come from the
+hotline's ``ivr.timing`` stamps; the end-to-end figure from this process's own clock: from
+sending the frame that completes the endpoint silence (found with the gateway's own endpointing
+step) to receiving the first media message of the answer. Both use CLOCK_MONOTONIC.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from speech import mulaw
+from speech.endpointing import EndpointConfig
+from speech.profile import CallProfile
+
+SCRIPT = ["我还有多少时间币", "我现在几星了", "俺想预约送饭", "明天中午吧", "不用了", "行"]
+KOREAN = ["지금 몇 시예요", "감사합니다 좋은 하루 되세요", "병원에 가야 해요", "내일 아침 아홉 시에 와 주세요",
+          "네 알겠습니다", "네"]
+LISTEN_CAP_S, THINK_S, QUIET_S, ANSWER_TIMEOUT_S = 4.0, 0.5, 0.8, 60.0
+SECTION = "## Hotline latency (issue 6)"
+MARKER = "<!-- end of generated hotline numbers; notes below are kept on re-runs -->"
+STAGES = [("recognition final", "endpoint", "final"), ("Rasa + actions", "asked", "answered"),
+          ("synthesis (first clause)", "answered", "first_audio")]
+
+
+# -- the system under test (child process) ------------------------------------------------------
+def serve(workdir: Path, callers: int) -> None:
+    from backend.api.app import create_app
+    from backend.core.db import unit_of_work
+    from ivr.app import create_ivr_app
+    from ivr.assistant import RasaAssistant
+    from ivr.backend_client import BackendClient
+    from ivr.services import IvrServices
+    from ivr.tokens import StreamTokens
+    from ivr.transfer import Transferrer
+    from speech import RecognitionService, Synthesiser
+    from tests import factories
+    from tests.backend.conftest import SERVICE_TOKEN, make_state
+    from tests.ivr.conftest import ACCOUNT_SID, AUTH_TOKEN, ivr_settings
+    from tests.ivr.scripted import VoskTimedScript
+    from tests.ivr.servers import RasaProcesses, ServerThread
+    from tests.ivr.simulator import TwilioRestSimulator
+    from tests.speech import factories as speech_factories
+
+    timing = logging.getLogger("ivr.timing")
+    timing.addHandler(logging.FileHandler(workdir / "timing.jsonl"))
+    timing.setLevel(logging.DEBUG)
+    timing.propagate = False
+    state = make_state(f"sqlite:///{workdir / 'yinling.db'}")
+    with unit_of_work(state.sessions) as session:
+        station = factories.station_tree(session)["comm_a"]
+        phones = [factories.person(session, state.policy, station, name=f"热线老人{i}").phone for i in range(callers)]
+    speech_settings = speech_factories.settings(synth_workers=2)
+    recognition, synthesiser = RecognitionService(speech_settings), Synthesiser(speech_settings)
+    recognition.start()
+    synthesiser.start()
+    with ServerThread(create_app(state=state), "backend") as backend, \
+            RasaProcesses(backend.url, SERVICE_TOKEN, workdir) as rasa:
+        settings = ivr_settings(backend.url, rasa_url=rasa.url, min_confidence=0.0)
+        services = IvrServices(
+            settings=settings, speech_settings=speech_settings, tokens=StreamTokens(settings.stream_token_ttl_s),
+            backend=BackendClient(settings), assistant=RasaAssistant(settings), speaker=synthesiser,
+            transferrer=Transferrer(settings, http_client=TwilioRestSimulator(ACCOUNT_SID, AUTH_TOKEN)),
+            open_recogniser=lambda profile: VoskTimedScript(recognition.open_call(profile), SCRIPT))
+        with ServerThread(create_ivr_app(services=services), "ivr") as ivr:
+            print(json.dumps({"ivr": ivr.url, "phones": phones, "rasa_pids": [p.pid for p in rasa.processes]}),
+                  flush=True)
+            sys.stdin.read()  # until the benchmark closes our stdin
+    recognition.close()
+    synthesiser.close()
+
+
+# -- Twilio's side: simulated callers ----------------------------------------------------------------
+async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes], config: EndpointConfig) -> dict:
+    from tests.ivr.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
+    from tests.ivr.simulator import PacedLine, SimulatedStream, post_webhook, stream_parameters
+
+    async with httpx.AsyncClient(base_url=ivr_url, timeout=30) as http:
+        answer = await post_webhook(http, AUTH_TOKEN, PUBLIC_URL, "/ivr/voice",
+                                    {"CallSid": call_sid, "From": phone, "To": "+862568712349", "AccountSid": ACCOUNT_SID})
+    stream = SimulatedStream(ivr_url.replace("http", "ws") + "/ivr/stream", call_sid, stream_parameters(answer.text))
+    await stream.connect()
+    line = PacedLine(stream, config)
+    answered: list[float] = []
+
+    async def listen(since: float) -> None:
+        """Wait for the answer's first audio, then as long as a caller would listen."""
+        if not await line.quiet_until(lambda: any(t > since for t in stream.media_times), ANSWER_TIMEOUT_S):
+            answered.append(float("nan"))
+            return
+        first = next(t for t in stream.media_times if t > since)
+        answered.append(first)
+        await line.quiet_until(lambda: time.monotonic() - stream.media_times[-1] > QUIET_S, ANSWER_TIMEOUT_S)
+        heard_s = sum(len(m) for m, t in zip(stream.media, stream.media_times) if t >= first) / 8000
+        await line.quiet_until(lambda: time.monotonic() > first + min(heard_s, LISTEN_CAP_S) + THINK_S, 30)
+
+    await listen(0.0)  # the greeting
+    answered.clear()
+    for speech in audio:
+        said = len(line.endpoints)
+        await line.say(speech)
+        await line.quiet_until(lambda: len(line.endpoints) > said, 10)
+        await listen(line.endpoints[-1])
+    await stream.stop()
+    return {"call_sid": call_sid, "endpoints": line.endpoints, "answered": answered}
+
+
+async def run_level(info: dict, phones: list[str], calls: int, rounds: int, audio: list[bytes],
+                    config: EndpointConfig, tag: str) -> list[dict]:
+    async def caller(i: int) -> list[dict]:
+        await asyncio.sleep(i * 5.0 / calls)  # calls come in over 5 s, not all in the same instant
+        return [await one_call(info["ivr"], phones.pop(), f"CA{tag}{i:03d}{r:02d}".ljust(34, "0"), audio, config)
+                for r in range(rounds)]
+    return [call for calls_of in await asyncio.gather(*(caller(i) for i in range(calls))) for call in calls_of]
+
+
+# -- measuring ------------------------------------------------------------------------------------
+def cpu_seconds(root: int, rasa_pids: list[int]) -> dict[str, float]:
+    """CPU time so far of the system under test, by part (from /proc), and of this process."""
+    stats: dict[int, tuple[int, int]] = {}  # pid → (parent, utime + stime ticks)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+
+    def part(pid: int) -> str | None:
+        ancestor = pid
+        while ancestor in stats:
+            if ancestor in rasa_pids:
+                try:
+                    action = b"rasa_sdk" in Path(f"/proc/{ancestor}/cmdline").read_bytes()
+                except OSError:
+                    action = False
+                return "action server" if action else "Rasa server"
+            if ancestor == root:
+                return "backend + gateway + Vosk" if pid == root else "synthesis workers"
+            ancestor = stats[ancestor][0]
+        return None
+
+    groups: dict[str, float] = {}
+    for pid, (_, ticks) in stats.items():
+        name = part(pid)
+        if name is not None:
+            groups[name] = groups.get(name, 0.0) + ticks / os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    groups["callers (this process)"] = own.user + own.system
+    return groups
+
+
+def analyse(calls: list[dict], stamps: list[dict]) -> list[dict]:
+    """One row per answered turn, in ms: the caller's end-to-end figure and the hotline's stages.
+    A server stamp belongs to the caller's endpoint just before it (same call)."""
+    rows = []
+    for call in calls:
+        own = sorted((s for s in stamps if s["call_sid"] == call["call_sid"]), key=lambda s: s["endpoint"])
+        ends = call["endpoints"]
+        for i, (sent, first) in enumerate(zip(ends, call["answered"])):
+            later = ends[i + 1] if i + 1 < len(ends) else float("inf")
+            match = next((s for s in own if sent <= s["endpoint"] < later), None)
+            if match is None or first != first:
+                rows.append({"missing": 1.0})
+                continue
+            ms = lambda a, b: (b - a) * 1000  # noqa: E731
+            rows.append({"end-to-end": ms(sent, first), "inbound line → gateway": ms(sent, match["endpoint"]),
+                         "worker queue": ms(match["final"], match["asked"]),
+                         "outbound gateway → line": ms(match["first_audio"], first),
+                         **{name: ms(match[a], match[b]) for name, a, b in STAGES}})
+    return rows
+
+
+def pct(rows: list[dict], key: str) -> tuple[float, float]:
+    values = [r[key] for r in rows if key in r]
+    return (float(np.percentile(values, 50)), float(np.percentile(values, 95))) if values else (float("nan"),) * 2
+
+
+def wait_for_quiet(max_load: float, max_wait_s: float) -> float:
+    """Wait (bounded) for other work on this shared machine to calm down; the load when we start."""
+    deadline = time.monotonic() + max_wait_s
+    while os.getloadavg()[0] > max_load and time.monotonic() < deadline:
+        time.sleep(10)
+    return os.getloadavg()[0]
+
+
+# -- report -----------------------------------------------------------------------------------------
+def render(results: dict, meta: dict) -> str:
+    out = [SECTION, "", f"**Date** {meta['date']}. **Machine** {meta['machine']}. **Load** (1/5/15 min) "
+           f"{meta['load_start']} at the start, {meta['load_end']} at the end. **Command** `{meta['command']}`.", "",
+           "| simultaneous calls | load at start | turns answered (of sent) | end of utterance → first audio "
+           "p50 / p95, ms | target | met? |", "|---|---|---|---|---|---|"]
+    for n, res in results.items():
+        p50, p95 = pct(res["rows"], "end-to-end")
+        answered = sum("end-to-end" in r for r in res["rows"])
+        target, met = ("p50 ≤ 300 / p95 ≤ 700", "yes" if p50 <= 300 and p95 <= 700 else "no") if n == 10 else ("–", "")
+        out.append(f"| {n} | {res['load']:.2f} | {answered} ({len(res['rows'])}) | **{p50:.0f} / {p95:.0f}** | "
+                   f"{target} | {met} |")
+    names = [name for name, _, _ in STAGES] + ["worker queue", "inbound line → gateway", "outbound gateway → line"]
+    out += ["", "Per stage, p50 / p95 ms (hotline stamps; the three named stages in bold):", "",
+            "| calls | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for n, res in results.items():
+        cells = [("**{:.0f} / {:.0f}**" if i < len(STAGES) else "{:.0f} / {:.0f}").format(*pct(res["rows"], name))
+                 for i, name in enumerate(names)]
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    parts = sorted({p for res in results.values() for p in res["cpu"]})
+    out += ["", "CPU use during each run, % of one core (wall time of the run in brackets):", "",
+            "| calls | " + " | ".join(parts) + " |", "|---" * (len(parts) + 1) + "|"]
+    for n, res in results.items():
+        out.append(f"| {n} ({res['wall_s']:.0f} s) | " + " | ".join(
+            f"{100 * res['cpu'].get(p, 0.0) / res['wall_s']:.0f}" for p in parts) + " |")
+    p50_10 = pct(results.get(10, next(iter(results.values())))["rows"], "end-to-end")[0]
+    out += ["", f"**Endpoint silence, not included above:** {meta['endpoint_ms']} ms of silence ends an utterance "
+            f"(elder mode, every call's default; {meta['ordinary_endpoint_ms']} ms ordinary), so a caller hears the "
+            f"answer about {meta['endpoint_ms'] + p50_10:.0f} ms after they stop talking (p50, 10 calls).", "", MARKER]
+    return "\n".join(out)
+
+
+def write_section(path: Path, generated: str) -> None:
+    """Add or replace this benchmark's section; hand-written notes after the marker are kept."""
+    text = path.read_text()
+    if SECTION not in text:
+        path.write_text(text.rstrip("\n") + "\n\n" + generated + "\n")
+        return
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))
+    end = len(text) if end < 0 else end + 1
+    old = text[start:end]
+    notes = old.split(MARKER, 1)[1] if MARKER in old else "\n"
+    path.write_text(text[:start] + generated + notes.rstrip("\n") + "\n" + ("\n" if end < len(text) else "") + text[end:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "serve"])
+    parser.add_argument("--levels", default="1,10,20", help="simultaneous calls, one run each")
+    parser.add_argument("--single-rounds", type=int, default=4, help="calls in a row at 1 call (more turns)")
+    parser.add_argument("--write", type=Path, help="add/replace the section in this markdown file")
+    parser.add_argument("--max-load", type=float, default=2.0,
+                        help="before each run, wait for the 1-minute load average to fall to this (the machine is shared)")
+    parser.add_argument("--max-wait-s", type=float, default=600, help="longest such wait; then run anyway")
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--callers", type=int, default=0)
+    args = parser.parse_args()
+    if args.command == "serve":
+        serve(args.workdir, args.callers)
+        return
+    from tests.speech import factories as speech_factories
+
+    workdir = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
+    levels = [int(n) for n in args.levels.split(",")]
+    needed = 1 + sum(n * (args.single_rounds if n == 1 else 1) for n in levels)
+    load_start = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    server = subprocess.Popen([sys.executable, "-m", "bench.ivr_bench", "serve", "--workdir", str(workdir),
+                               "--callers", str(needed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=open(workdir / "server.log", "w"), text=True)  # noqa: SIM115
+    started = time.monotonic()
+    first = server.stdout.readline()
+    if not first:
+        raise SystemExit(f"the hotline did not start; see {workdir / 'server.log'}")
+    info = json.loads(first)
+    print(f"hotline, backend and Rasa up after {time.monotonic() - started:.0f} s ({workdir})", flush=True)
+    settings = speech_factories.settings()
+    config = EndpointConfig(threshold_dbfs=settings.speech_threshold_dbfs, start_ms=settings.speech_start_ms,
+                            end_silence_ms=CallProfile.for_call(settings).endpoint_silence_ms(settings),
+                            max_utterance_ms=settings.max_utterance_ms)
+    audio = [mulaw.encode(speech_factories.espeak_phone_pcm(text, workdir)) for text in KOREAN]
+    phones = list(info["phones"])
+    asyncio.run(run_level(info, phones, 1, 1, audio, config, "WU"))  # warm-up: Rasa's first turns trace graphs
+    results = {}
+    for n in levels:
+        load = wait_for_quiet(args.max_load, args.max_wait_s)
+        before, t0 = cpu_seconds(server.pid, info["rasa_pids"]), time.monotonic()
+        calls = asyncio.run(run_level(info, phones, n, args.single_rounds if n == 1 else 1, audio, config, f"L{n:02d}"))
+        wall = time.monotonic() - t0
+        after = cpu_seconds(server.pid, info["rasa_pids"])
+        time.sleep(0.5)
+        stamps = [json.loads(line) for line in (workdir / "timing.jsonl").read_text().splitlines() if line]
+        results[n] = {"rows": analyse(calls, stamps), "wall_s": wall, "load": load,
+                      "cpu": {k: after[k] - before.get(k, 0.0) for k in after}}
+        print(f"{n} calls: end-to-end p50/p95 {pct(results[n]['rows'], 'end-to-end')} ms", flush=True)
+    server.stdin.close()
+    server.wait(timeout=120)
+    meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"nproc {os.cpu_count()} ({platform.processor() or platform.machine()}), Python "
+                       f"{platform.python_version()}", "load_start": load_start,
+            "load_end": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "command": ".venv/bin/python -m bench.ivr_bench" + (f" --write {args.write}" if args.write else ""),
+            "endpoint_ms": config.end_silence_ms, "ordinary_endpoint_ms": settings.endpoint_silence_ms}
+    report = render(results, meta)
+    print(report)
+    Path("var/bench").mkdir(parents=True, exist_ok=True)
+    Path("var/bench/ivr_bench.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    if args.write:
+        write_section(args.write, report)
+
+
+if __name__ == "__main__":
+    main()
