@@ -24,6 +24,8 @@ def test_orders_board__new_order_in_open_column_and_hidden_from_another_street(w
     assert card.count() == 1 and "王秀英" in card.inner_text()
     assert page.locator(f"section.board-column[data-state=assigned] article[data-order-id='{order_id}']").count() == 0
     shot(page, "console-orders-board")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "console-orders-board-phone")
 
     other = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     try:
@@ -121,6 +123,8 @@ def test_order_correction__refused_without_reason_then_recorded_with_one(web_app
     assert entry.reason == "老人说要一个半小时"
     assert json.loads(entry.detail_json)["changes"]["duration_minutes"] == [60, 90]
     shot(page, "console-order-corrected")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "console-order-corrected-phone")
 
 
 def test_order_cancel__needs_a_reason_and_is_audited(web_app, page):

@@ -5,6 +5,7 @@ Every query joins the order's station and keeps the operator's subtree (``pageki
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,8 +27,26 @@ FIELD_ZH = {"start_at": "时间", "duration_minutes": "时长", "service_slug": 
 ANOMALY_ZH = {"checkout_without_checkin": "没有签到就签退", "far_from_address": "签到/签退地点离服务地址太远",
               "implausible_duration": "服务时长不合常理", "overlap": "与该志愿者其他服务时间重叠",
               "daily_maximum": "当天服务时长超过上限"}
+# The fulfilment checks explain themselves in English; operators read these Chinese renderings.
+ANOMALY_DETAIL_ZH = (
+    (re.compile(r"check-in (\d+) m from the service address \(limit (\d+) m\)"), "签到地点离服务地址{0}米（上限{1}米）"),
+    (re.compile(r"check-out (\d+) m from the service address \(limit (\d+) m\)"), "签退地点离服务地址{0}米（上限{1}米）"),
+    (re.compile(r"(\d+) min is shorter than (\d+) min"), "只服务了{0}分钟，少于{1}分钟"),
+    (re.compile(r"(\d+) min is over ([\d.]+)× the planned (\d+) min"), "服务了{0}分钟，超过计划{2}分钟的{1}倍"),
+    (re.compile(r"overlaps this volunteer's orders \[([\d, ]+)\]"), "与该志愿者的订单{0}时间重叠"),
+    (re.compile(r"(\d+) min served that day, over (\d+) min"), "当天共服务{0}分钟，超过上限{1}分钟"),
+)
 COLUMN_LIMIT = 50
 LIST_LIMIT = 100
+
+
+def anomaly_text(detail: str) -> str:
+    """A Chinese rendering of a fulfilment check's English detail ("" when the label says it all)."""
+    for pattern, text in ANOMALY_DETAIL_ZH:
+        found = pattern.fullmatch(detail or "")
+        if found:
+            return text.format(*found.groups())
+    return ""
 
 
 def _scoped():

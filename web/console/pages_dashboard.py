@@ -15,6 +15,10 @@ from web.console.pagekit import now_utc
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
+# One colour per state on every chart: waiting states blue, work under way teal, done green, trouble red.
+STATE_COLOURS = {"requested": "#8c959f", "open": "#0969da", "assigned": "#54aeff", "accepted": "#1b7c83",
+                 "checked_in": "#2da44e", "checked_out": "#4ac26b", "completed": "#1a7f37", "rated": "#116329",
+                 "held": "#bf8700", "cancelled": "#6e7781", "expired": "#cf222e", "revoked": "#82071e"}
 
 
 def _percent(value: float | None) -> str:
@@ -25,7 +29,8 @@ def chart_data(stats) -> dict:
     return {
         "served": {"labels": [d.strftime("%m-%d") for d, _ in stats.served_by_day],
                    "hours": [round(m / 60, 2) for _, m in stats.served_by_day]},
-        "states": {"labels": [STATE_ZH[s] for s in stats.orders_by_state], "counts": list(stats.orders_by_state.values())},
+        "states": {"labels": [STATE_ZH[s] for s in stats.orders_by_state], "counts": list(stats.orders_by_state.values()),
+                   "colours": [STATE_COLOURS.get(s, "#59636e") for s in stats.orders_by_state]},
         "stars": {"labels": [f"{s}星" for s in stats.stars], "counts": list(stats.stars.values())},
     }
 

@@ -19,7 +19,7 @@ from backend.models import AuditEntry
 from backend.orders import states
 from web.console import review_view as view
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
-from web.console.orders_view import ANOMALY_ZH, service_names
+from web.console.orders_view import ANOMALY_ZH, anomaly_text, service_names
 from web.console.pagekit import (Names, attempt, coins, done, flash_for, message_of, not_found, now_utc,
                                  page_tools, scoped_order)
 from web.console.pages_orders import order_context
@@ -36,7 +36,7 @@ def review_context(request: Request, session, current: ConsoleOperator, policy) 
     tools["names"].load([o.recipient_id for o, _ in held] + [o.volunteer_id for o, _ in held] +
                         [o.recipient_id for _, o in ratings] + [o.volunteer_id for _, o in ratings])
     return {**tools, "held": held, "ratings": ratings, "patterns": view.patterns(session, current, policy=policy, now=now),
-            "services": service_names(session), "anomaly_zh": ANOMALY_ZH, "form": {}}
+            "services": service_names(session), "anomaly_zh": ANOMALY_ZH, "anomaly_text": anomaly_text, "form": {}}
 
 
 @router.get("/review", response_class=HTMLResponse)

@@ -7,8 +7,6 @@
     if (!source || typeof window.Chart !== "function") { return; }
     var data = JSON.parse(source.textContent);
     var brand = "#0b5cad";
-    var palette = ["#0b5cad", "#1a7f37", "#9a6700", "#b42318", "#8250df", "#1b7c83", "#bf3989", "#59636e",
-                   "#0969da", "#2da44e", "#d4a72c", "#cf222e"];
     var common = { responsive: true, maintainAspectRatio: false, animation: false,
                    plugins: { legend: { display: false } } };
     new window.Chart(document.getElementById("chart-served"), {
@@ -18,7 +16,7 @@
     });
     new window.Chart(document.getElementById("chart-states"), {
       type: "doughnut",
-      data: { labels: data.states.labels, datasets: [{ data: data.states.counts, backgroundColor: palette }] },
+      data: { labels: data.states.labels, datasets: [{ data: data.states.counts, backgroundColor: data.states.colours }] },
       options: Object.assign({}, common, { plugins: { legend: { display: true, position: "right" } } })
     });
     new window.Chart(document.getElementById("chart-stars"), {
