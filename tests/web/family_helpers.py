@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from backend.core.db import unit_of_work
-from backend.models import FamilyLink, Person
+from backend.models import FamilyLink, LoginAttempt, Person
 
 DEMO_FAMILY_PHONE = "+8613912340007"
 DEMO_FAMILY_PASSWORD = "yinling-family-1"
@@ -30,6 +30,18 @@ def web_assets() -> Path:
     so a test never drives a stale widget. Tests that load the widget use this fixture."""
     subprocess.run([str(REPO / "tools" / "build_web.sh")], check=True)
     return REPO / "web" / "static" / "dist"
+
+
+@pytest.fixture
+def forget_failed_logins(web_app):
+    """Deletes the failed tries a test made on purpose, afterwards. Every test browser comes from
+    127.0.0.1 and the rate limit also counts failures per address, so without this the session's
+    later logins (console tests too) would be refused once enough deliberate failures add up."""
+    with unit_of_work(web_app.state.sessions) as session:
+        start = session.scalar(select(func.max(LoginAttempt.id))) or 0
+    yield
+    with unit_of_work(web_app.state.sessions) as session:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.id > start, LoginAttempt.success.is_(False)))
 
 
 def fresh_phone() -> str:

@@ -3,6 +3,7 @@ test_family_chat_rasa.py): the server, not the browser, sets whose identity the 
 an assistant that is down gives a Chinese apology, keeps the typed words and offers a retry."""
 from __future__ import annotations
 
+import asyncio
 from contextlib import contextmanager
 
 import pytest
@@ -36,6 +37,7 @@ def recording_assistant():
     async def webhook(request: Request):
         body = await request.json()
         seen.append(body)
+        await asyncio.sleep(0.8)  # long enough to see the typing indicator
         return [{"recipient_id": body["sender"], "custom": {"action": "order_created", "order_id": 1}},
                 {"recipient_id": body["sender"], "text": "您要预约明天上午10点助餐服务，到您家，对吗？"},
                 {"recipient_id": body["sender"], "text": "请选一个：",
@@ -85,7 +87,9 @@ def test_assistant_down_keeps_the_words_and_retry_sends_them_once_it_is_back(web
         shot(page, "family-chat-assistant-down")
     with assistant_at(web_app, recording_assistant.url):
         page.click(".yl-chat .QuickReply:has-text('重试')")
+        assert "正在回复" in page.wait_for_selector(".yl-chat .Typing").inner_text()
         page.wait_for_selector(".yl-chat .Bubble:has-text('对吗')")
+        assert page.locator(".yl-chat .Typing").count() == 0
         assert page.input_value(".yl-chat .Composer-input") == ""
     assert [s["message"] for s in recording_assistant.seen] == ["帮我妈妈约明天上午的助餐服务"]
     replies = page.locator(".yl-chat .QuickReply").all_inner_texts()

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.core.db import unit_of_work
 from backend.models import AuditEntry, LoginAttempt
 from backend.people import registry
 from tests.web.conftest import shot
+from tests.web.family_helpers import forget_failed_logins  # noqa: F401 (fixture)
 from tests.web.family_helpers import (DEMO_FAMILY_PASSWORD, DEMO_FAMILY_PHONE, fresh_phone, login, login_ok,
                                       person_by_phone, register)
+
+pytestmark = pytest.mark.usefixtures("forget_failed_logins")
 
 
 def test_family_page_without_session_redirects_to_login_then_back_after_right_password(web_app, page):

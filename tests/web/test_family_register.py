@@ -2,22 +2,21 @@
 the link is pending, and sees the elder's balance, stars and orders once the elder consented."""
 from __future__ import annotations
 
-import pytest
-
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.core.db import unit_of_work
 from backend.core.security import verify_password
 from backend.models import AuditEntry, Person
 from tests.web.conftest import shot
-from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
+from tests.web.family_helpers import forget_failed_logins, web_assets  # noqa: F401 (fixtures)
 from tests.web.family_helpers import consent_via_api, fresh_phone, links_of, person_by_phone, register
 
 ELDER_PHONE = "13912340002"  # 张德明: 10 coins gifted by his wife, no family member on the web yet
 
-pytestmark = pytest.mark.usefixtures("web_assets")
+pytestmark = pytest.mark.usefixtures("web_assets", "forget_failed_logins")
 
 
 def test_register_then_pending_link_shows_nothing_of_the_elder_until_consent(web_app, page):

@@ -2,7 +2,7 @@
 // Mount it in any page:  YinlingChat.mount(element, { apiBase, csrfToken, elderMode })
 import React, { useCallback, useEffect, useRef, useState } from "react";
 import { createRoot } from "react-dom/client";
-import Chat, { Bubble, useMessages } from "@chatui/core";
+import Chat, { Bubble, Typing, useMessages } from "@chatui/core";
 import "@chatui/core/dist/index.css";
 import "./family-chat.css";
 import { sendText } from "./chat-api.js";
@@ -24,8 +24,7 @@ function Header({ elder, onToggle }) {
 }
 
 function ChatWidget({ apiBase, csrfToken, initialElder }) {
-  const { messages, appendMsg } = useMessages([{ type: "text", content: { text: GREETING }, user: BOT }]);
-  const [typing, setTyping] = useState(false);
+  const { messages, appendMsg, deleteMsg } = useMessages([{ type: "text", content: { text: GREETING }, user: BOT }]);
   const [replies, setReplies] = useState(COMMON_TASKS);
   const [elder, setElder] = useState(initialElder);
   const lastFailed = useRef(null);
@@ -39,9 +38,10 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
     if (!trimmed || busy.current) return;
     busy.current = true;
     appendMsg({ type: "text", content: { text: trimmed }, position: "right" });
-    setTyping(true);
+    // ChatUI 3.8's isTyping draws an empty row, so the indicator is a message of our own.
+    const typingId = appendMsg({ type: "typing", content: { text: "" }, user: BOT, hasTime: false });
     const result = await sendText(apiBase, csrfToken, trimmed);
-    setTyping(false);
+    deleteMsg(typingId);
     busy.current = false;
     if (!result.ok) {
       lastFailed.current = result.retry ? trimmed : null;
@@ -57,7 +57,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
     result.messages.forEach((m) => appendMsg({ type: "text", content: { text: m.text }, user: BOT }));
     setReplies(repliesFor(result.messages));
     result.events.forEach((e) => window.dispatchEvent(new CustomEvent("yinling:" + e.action, { detail: e })));
-  }, [apiBase, csrfToken, appendMsg]);
+  }, [apiBase, csrfToken, appendMsg, deleteMsg]);
 
   const onSend = useCallback((type, text) => {
     if (type === "text") ask(text);
@@ -73,7 +73,9 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
   }, [ask]);
 
   const renderMessageContent = useCallback((msg) => (
-    <Bubble content={msg.content.text} data-kind={msg.type} />
+    msg.type === "typing"
+      ? <Typing text="正在回复" />
+      : <Bubble content={msg.content.text} data-kind={msg.type} />
   ), []);
 
   return (
@@ -84,7 +86,6 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
         renderNavbar={() => <Header elder={elder} onToggle={() => setElderMode(!elder)} />}
         messages={messages}
         renderMessageContent={renderMessageContent}
-        isTyping={typing}
         quickReplies={replies}
         onQuickReplyClick={onQuickReply}
         onSend={onSend}
