@@ -7,9 +7,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from backend.api.schemas.calls import CallCreate, EventCreate, TurnCreate
+from backend.calls.records import add_event, add_turn, open_call
 from backend.models import Offer, Order, OrderEvent
 from tests.web.conftest import shot
-from tests.web.console_world import (audit_entries, count, db, login, open_order, operator_id, person_id)
+from tests.web.console_world import PHONES, audit_entries, count, db, login, open_order, operator_id, person_id
 
 
 def csrf(page) -> str:
@@ -141,3 +143,15 @@ def test_order_cancel__needs_a_reason_and_is_audited(web_app, page):
         assert s.get(Order, order_id).state == "cancelled"
     [entry] = audit_entries(web_app, "order.cancel", f"order:{order_id}")
     assert entry.reason == "老人住院了"
+
+
+def test_order_page__links_the_call_that_created_the_order(web_app, page):
+    order_id = open_order(web_app, "wang")
+    with db(web_app) as s:
+        call = open_call(s, CallCreate(call_sid="CA-orders-test-1", caller_phone=PHONES["wang"]))
+        add_turn(s, call, TurnCreate(seq=0, speaker="caller", text="我想找人陪我聊聊天"))
+        add_event(s, call, EventCreate(seq=1, kind="order", order_id=order_id))
+    login(page, web_app.url, "hunan_road")
+    page.goto(web_app.url + f"/console/orders/{order_id}")
+    link = page.locator("a[href='/console/calls/CA-orders-test-1']")
+    assert link.count() == 1 and "来电" in link.inner_text()

@@ -160,3 +160,14 @@ def test_correct_order__a_cancelled_order_cannot_be_corrected(state, world):
         cancel_order(s, order_id, actor="operator:1", channel="operator", reason="老人住院")
     with pytest.raises(IllegalTransition), unit_of_work(state.sessions) as s:
         correct_order(s, order_id, Correction(duration_minutes=90), actor="operator:1", reason="测试", now=utcnow())
+
+
+def test_correct_order__unchanged_time_that_has_passed_is_not_refused(state, world):
+    """The console sends every field back; an accepted order running late can still get a new address."""
+    order_id = _new_order(state, world)
+    with unit_of_work(state.sessions) as s:
+        start = s.get(Order, order_id).start_at
+        _order, changes = correct_order(s, order_id, Correction(start_at=start, duration_minutes=60,
+                                                                service_slug="chat_companion", address="新地址1号"),
+                                        actor="operator:1", reason="地址写错", now=start + timedelta(minutes=30))
+    assert changes == {"address": ["鼓楼区湖南路1号", "新地址1号"]}
