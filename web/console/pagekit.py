@@ -74,8 +74,11 @@ def scoped_order(session: Session, current: ConsoleOperator, order_id: int, *, f
     return order if order is not None and in_scope(session, current, order.station_id) else None
 
 
-def not_found(request: Request, current: ConsoleOperator, message: str = NOT_FOUND_ZH):
-    return render(request, "console/base.html", {"error": message}, operator=current, status_code=404)
+def not_found(request: Request, current: ConsoleOperator, message: str = NOT_FOUND_ZH, *,
+              back_url: str = "/console/orders", back_label: str = "返回订单"):
+    log.info("console %s %s → 404 (missing or outside %s's scope)", request.method, request.url.path, current.actor)
+    return render(request, "console/orders_notfound.html", {"message": message, "back_url": back_url,
+                                                             "back_label": back_label}, operator=current, status_code=404)
 
 
 def message_of(error: YinlingError) -> str:

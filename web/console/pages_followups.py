@@ -88,7 +88,8 @@ def record(follow_up_id: int, request: Request, session: SessionDep, current: Co
     follow_up = session.get(FollowUp, follow_up_id, with_for_update=True)
     order = session.get(Order, follow_up.order_id) if follow_up else None
     if order is None or not in_scope(session, current, order.station_id):
-        return not_found(request, current, "没有找到这条回访，或者它不在您的管辖范围内。")
+        return not_found(request, current, "没有找到这条回访，或者它不在您的管辖范围内。",
+                         back_url="/console/followups", back_label="返回回访")
     target = f"followup:{follow_up_id}"
     tries = session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == NOT_REACHED, AuditEntry.target == target)) or 0
