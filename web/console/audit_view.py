@@ -75,6 +75,24 @@ def actor_names(session: Session, entries: list[AuditEntry]) -> dict[str, str]:
     return names
 
 
+TARGET_ZH = {"person": "人员", "call": "通话", "order": "订单", "registration": "登记", "family_link": "亲属绑定",
+             "operator": "操作员"}
+
+
+def target_labels(session: Session, entries: list[AuditEntry]) -> dict[str, str]:
+    """"person:12" → "人员 王秀英", "order:4" → "订单 #4", "call:CA…" → "通话 CA…"."""
+    people = {e.target for e in entries if e.target.startswith("person:")}
+    operators = {e.target for e in entries if e.target.startswith("operator:")}
+    names = actor_names(session, [AuditEntry(actor=t) for t in people | operators])
+    labels = {}
+    for entry in entries:
+        kind, _, raw = entry.target.partition(":")
+        label = TARGET_ZH.get(kind, kind)
+        shown = names.get(entry.target) or (f"#{raw}" if raw.isdigit() else raw)
+        labels[entry.target] = f"{label} {shown}" if raw else entry.target
+    return labels
+
+
 def target_link(target: str) -> str | None:
     """The console page of an audit target, when there is one."""
     kind, _, raw = target.partition(":")

@@ -29,6 +29,7 @@ def audit_trail(request: Request, session: SessionDep, state: StateDep, current:
     entries, total = audit_view.search(session, scope, current.actor, city, wanted, limit=size,
                                        offset=(page - 1) * size)
     names = audit_view.actor_names(session, entries)
+    targets = audit_view.target_labels(session, entries)
     pages = max(1, -(-total // size))
     query = {k: v for k, v in (("action", wanted.action), ("actor", wanted.actor), ("target", wanted.target)) if v}
     tz = state.settings.timezone
@@ -37,7 +38,8 @@ def audit_trail(request: Request, session: SessionDep, state: StateDep, current:
         "actions": [(a, audit_view.ACTION_ZH.get(a, a)) for a in audit_view.visible_actions(session, scope, current.actor, city)],
         "operators": operators,
         "rows": [{"entry": e, "at": localtime.show(e.at, tz, with_seconds=True), "who": names.get(e.actor, e.actor),
-                  "what": audit_view.ACTION_ZH.get(e.action, e.action), "link": audit_view.target_link(e.target)}
+                  "what": audit_view.ACTION_ZH.get(e.action, e.action), "link": audit_view.target_link(e.target),
+                  "target": targets.get(e.target, e.target)}
                  for e in entries],
         "prev_url": f"/console/audit?{urlencode({**query, 'page': page - 1})}" if page > 1 else None,
         "next_url": f"/console/audit?{urlencode({**query, 'page': page + 1})}" if page < pages else None,

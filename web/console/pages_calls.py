@@ -8,14 +8,16 @@ from datetime import datetime, timezone
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, StateDep
 from backend.calls import records
 from backend.core.errors import InvalidInput, NotFound, YinlingError
-from backend.models import Call, CallTurn
+from backend.models import Call, CallTurn, Operator, Station
+from web.auth import sessions
+from web.auth.deps import LoginRequired, client_address
 from web.console import call_audio, calls_view
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
 from web.console.render import render
@@ -24,6 +26,18 @@ from web.console.scoping import error_page, is_city_level, require_station
 router = APIRouter(prefix="/console")
 
 DONE = {"reviewed": "已标记为审核通过。", "flagged": "已标记为有问题。", "unchanged": "这个通话已经是这个状态，没有改动。"}
+
+
+def media_operator(request: Request, session: SessionDep) -> ConsoleOperator:
+    """The logged-in operator for audio GETs, resolved in the thread pool. Chromium opens two
+    overlapping Range requests per <audio>; the async ConsoleOperatorDep queries SQLite on the event
+    loop, where the second request, waiting for the write lock, would stall the first one's commit."""
+    row = sessions.find(session, "console", request.cookies.get(sessions.COOKIE_NAMES["console"]),
+                        datetime.now(timezone.utc))
+    operator = session.get(Operator, row.subject_id) if row is not None else None
+    if operator is None or not operator.active:
+        raise LoginRequired("console")
+    return ConsoleOperator(operator, session.get(Station, operator.station_id), row, client_address(request))
 
 
 def _scoped_call(session, current: ConsoleOperator, call_sid: str) -> Call:
@@ -67,7 +81,8 @@ def call_detail(request: Request, call_sid: str, session: SessionDep, state: Sta
 
 
 @router.get("/calls/{call_sid}/turns/{seq}/audio")
-def turn_audio(request: Request, call_sid: str, seq: int, session: SessionDep, current: ConsoleOperatorDep):
+def turn_audio(request: Request, call_sid: str, seq: int, session: SessionDep,
+               current: Annotated[ConsoleOperator, Depends(media_operator)]):
     """The recording cut to one turn's span, as a WAV; scope checked before anything is read."""
     try:
         call = _scoped_call(session, current, call_sid)
