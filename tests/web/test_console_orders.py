@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 from backend.api.schemas.calls import CallCreate, EventCreate, TurnCreate
 from backend.calls.records import add_event, add_turn, open_call
-from backend.models import Offer, Order, OrderEvent
+from backend.models import Offer, Order, OrderEvent, Person
+from backend.orders.service import NewOrder, create_order
 from tests.web.conftest import shot
-from tests.web.console_world import PHONES, audit_entries, count, db, login, open_order, operator_id, person_id
+from tests import factories
+from tests.web.console_world import (PHONES, audit_entries, count, db, login, next_start, open_order, operator_id,
+                                     person_id)
 
 
 def csrf(page) -> str:
@@ -155,3 +158,31 @@ def test_order_page__links_the_call_that_created_the_order(web_app, page):
     page.goto(web_app.url + f"/console/orders/{order_id}")
     link = page.locator("a[href='/console/calls/CA-orders-test-1']")
     assert link.count() == 1 and "来电" in link.inner_text()
+
+
+def test_requested_order__released_for_dispatch_once_and_audited(web_app, page):
+    with db(web_app) as s:
+        community = s.scalar(select(Person.station_id).where(Person.phone == PHONES["wang"]))
+        elder = factories.person(s, web_app.state.policy, community, age=82, name="新登记老人", status="pending",
+                                 today=datetime.now(timezone.utc).date())
+        order = create_order(s, NewOrder(recipient_id=elder.id, service_slug="errand", start_at=next_start(),
+                                         duration_minutes=60, channel="phone", actor="service"),
+                             policy=web_app.state.policy, now=datetime.now(timezone.utc),
+                             today=datetime.now(timezone.utc).date())
+        order_id = order.id
+        assert order.state == "requested"
+    login(page, web_app.url, "hunan_road")
+    page.goto(web_app.url + "/console/orders")
+    assert page.locator(f"section.board-column[data-state=requested] [data-order-id='{order_id}']").count() == 1
+    page.goto(web_app.url + f"/console/orders/{order_id}")
+    token = csrf(page)
+    page.fill("#release-reason", "电话核实是本人")
+    page.click("#release button")
+    page.wait_for_url(f"**/console/orders/{order_id}?done=*")
+    assert "审核通过" in page.inner_text(".flash")
+    again = page.request.post(web_app.url + f"/console/orders/{order_id}/open", form={"csrf_token": token})
+    assert again.status == 422 and "已经审核过了" in again.text()
+    with db(web_app) as s:
+        assert s.get(Order, order_id).state == "open"
+    [entry] = audit_entries(web_app, "order.open", f"order:{order_id}")
+    assert entry.reason == "电话核实是本人"

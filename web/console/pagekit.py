@@ -41,6 +41,7 @@ OPERATOR_MESSAGES = {
 }
 
 FLASH = {
+    "order.open": "订单已审核通过，开始派单。",
     "order.assign": "已派单给志愿者{volunteer_name}，等待对方接单。",
     "order.correct": "订单已更正：{fields}。",
     "order.cancel": "订单已取消。",

@@ -1,5 +1,5 @@
-"""The order page's actions: manual assignment from the ranked candidates, correction with a reason,
-cancellation with a reason. Each runs in a savepoint (a refused one stores nothing and re-shows the
+"""The order page's actions: releasing a request for dispatch (待审核 → 待接单), manual assignment from
+the ranked candidates, correction with a reason, cancellation with a reason. Each runs in a savepoint (a refused one stores nothing and re-shows the
 page with the Chinese reason), is audited in the same transaction, and redirects back (PRG)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from backend.core.errors import InvalidInput, YinlingError
 from backend.orders import states
 from backend.orders.assign import assign_volunteer
 from backend.orders.correction import Correction, correct_order
-from backend.orders.service import cancel_order
+from backend.orders.service import cancel_order, get_order, transition
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
 from web.console.orders_view import FIELD_ZH
 from web.console.pagekit import Names, attempt, done, message_of, not_found, now_utc, scoped_order
@@ -116,4 +116,27 @@ def cancel(order_id: int, request: Request, session: SessionDep, current: Consol
         return _refused(request, session, current, order_id, policy, error, {"cancel_reason": reason})
     entry = current.audit(session, "order.cancel", f"order:{order_id}", order.station_id, reason=reason.strip(),
                           detail={"from_state": before})
+    return done(f"/console/orders/{order_id}", entry)
+
+
+@router.post("/orders/{order_id}/open", response_class=HTMLResponse)
+def release(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,
+            reason: Text = ""):
+    """A request from an elder not yet verified, checked by the operator and opened for dispatch."""
+    order = scoped_order(session, current, order_id, for_update=True)
+    if order is None:
+        return not_found(request, current)
+
+    def work():
+        if order.state != states.REQUESTED:  # a second post finds it open already and changes nothing
+            raise InvalidInput(f"order {order_id} is {order.state}, not requested", code="not_requested",
+                               message="这个订单已经审核过了。")
+        note = reason.strip() or "人工审核通过"
+        return transition(session, get_order(session, order_id, for_update=True), states.OPEN, actor=current.actor,
+                          channel="operator", reason=note)
+    _order, error = attempt(session, work)
+    if error:
+        return _refused(request, session, current, order_id, policy, error)
+    entry = current.audit(session, "order.open", f"order:{order_id}", order.station_id, reason=reason.strip() or None,
+                          detail={"from_state": states.REQUESTED})
     return done(f"/console/orders/{order_id}", entry)
