@@ -50,6 +50,10 @@ def test_audit_trail_shows_scope_entries_newest_first_and_filters(web_app, page)
     assert page.locator("td[data-label=对象]").first.inner_text() == "操作员 湖南路街道操作员"
     page.goto(web_app.url + "/console/audit")
     shot(page, "console-audit")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "console-audit-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{web_app.url}/console/audit?target={token}&actor=operator:{xuanwu_op}")  # outside scope: ignored
     assert rows(page) == [("call.flag", newer), ("call.review", older)]

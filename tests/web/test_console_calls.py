@@ -132,6 +132,10 @@ def test_call_list_searches_by_phone_dates_status_review_and_pages(web_app, page
     listed = page.eval_on_selector_all("tr[data-call-sid]", "rows => rows.map(r => r.dataset.callSid)")
     assert listed == sids[:20]  # newest first
     shot(page, "console-calls-list")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "console-calls-list-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click("text=下一页")
     listed = page.eval_on_selector_all("tr[data-call-sid]", "rows => rows.map(r => r.dataset.callSid)")
     assert listed == [sids[20], old]

@@ -42,6 +42,9 @@ def test_people_search_lists_only_the_operators_streets_people_with_masked_ids(w
     page.click("form.filters button[type=submit]")
     assert page.eval_on_selector_all("tr[data-person-id]", "rows => rows.map(r => +r.dataset.personId)") == [mine]
     page.goto(web_app.url + "/console/people?role=volunteer")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "console-people-list-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
     assert "陈志强" in page.inner_text("table.people") and "王秀英" not in page.inner_text("table.people")
 
 
