@@ -22,5 +22,9 @@ export function repliesFor(botMessages) {
   }
   const last = botMessages.length ? botMessages[botMessages.length - 1].text || "" : "";
   if (/对吗[？?]?\s*$/.test(last)) return [...CONFIRM, ...COMMON_TASKS];
-  return COMMON_TASKS;
+  // "没有就说“没有”": the short answer the assistant suggests becomes a button too.
+  const suggested = [];
+  const pattern = /说“([^”]{1,8})”/g;
+  for (let m = pattern.exec(last); m; m = pattern.exec(last)) suggested.push({ name: m[1], code: m[1], isHighlight: true });
+  return [...suggested, ...COMMON_TASKS];
 }
