@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from backend.api.deps import SessionDep
@@ -26,11 +26,17 @@ def client_address(request: Request) -> str:
 
 
 def web_session(realm: str) -> Callable:
-    async def dependency(request: Request, session: SessionDep) -> WebSession:
+    # The database lookup is a plain function, so FastAPI runs it in the thread pool: a blocking query
+    # on the event loop would stall every request (and deadlock SQLite's writer lock). Only the CSRF
+    # check, which reads the form and touches no database, runs on the loop.
+    def live_session(request: Request, session: SessionDep) -> WebSession:
         row = sessions.find(session, realm, request.cookies.get(sessions.COOKIE_NAMES[realm]),
                             datetime.now(timezone.utc))
         if row is None:
             raise LoginRequired(realm)
+        return row
+
+    async def dependency(request: Request, row: WebSession = Depends(live_session)) -> WebSession:
         await csrf.check(request, row)
         request.state.web_session = row
         return row

@@ -43,7 +43,7 @@ class ConsoleOperator:
                             reason=reason, detail=detail, address=self.address)
 
 
-async def get_console_operator(request: Request, session: SessionDep,
+def get_console_operator(request: Request, session: SessionDep,
                                row: Annotated[WebSession, Depends(web_session("console"))]) -> ConsoleOperator:
     operator = session.get(Operator, row.subject_id)
     if operator is None or not operator.active:

@@ -53,8 +53,10 @@ def _member_or_end(session: Session, row: WebSession, now: datetime) -> Person:
     return person
 
 
-async def get_family_member(request: Request, session: SessionDep,
-                            row: Annotated[WebSession, Depends(web_session("family"))]) -> FamilyMember:
+def get_family_member(request: Request, session: SessionDep,
+                      row: Annotated[WebSession, Depends(web_session("family"))]) -> FamilyMember:
+    """Sync on purpose: FastAPI runs it in the thread pool, so its database work never blocks the
+    event loop (which the assistant's callbacks into this app need while a chat request waits)."""
     return FamilyMember(_member_or_end(session, row, datetime.now(timezone.utc)), row, client_address(request))
 
 
