@@ -53,7 +53,7 @@ lock-bot:
 
 # Front-end bundles (family chat widget, console charts) from web/frontend/package-lock.json into
 # web/static/dist; node_modules and bundles cached in ~/.cache/yinling/web keyed by the lock and sources.
-web-assets:
+web-assets: sysdeps
 	@tools/build_web.sh
 
 # The Rasa model, retrained only when config.yml, bot/domain.yml, bot/data, bot/jieba, bot/nlu or

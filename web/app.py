@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from urllib.parse import quote
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web.auth.deps import LoginRequired
+from web import errors
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -22,11 +19,6 @@ def attach_web(app: FastAPI) -> FastAPI:
     app.include_router(console_router)
     app.include_router(family_router)
 
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired):
-        if "text/html" in request.headers.get("accept", "") and request.method == "GET":
-            return RedirectResponse(f"/{exc.realm}/login?next={quote(str(request.url.path))}", status_code=303)
-        return JSONResponse({"code": "unauthorized", "message": "请先登录。", "detail": str(exc)}, status_code=401)
-
+    errors.install(app)  # Chinese error pages for browsers; the API's JSON for everything else
     app.mount("/web/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="web-static")
     return app

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.core.db import unit_of_work
 from backend.models import AuditEntry, LoginAttempt
 from tests.web.conftest import shot
+from tests.web.family_helpers import forget_failed_logins  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("forget_failed_logins")
 
 
 def login(page, url: str, username: str, password: str) -> None:
@@ -65,3 +69,24 @@ def test_console_post_without_csrf_token_is_refused(web_app, page):
     assert response.status == 403
     page.goto(web_app.url + "/console/")
     assert "/console/login" not in page.url  # the forged logout did nothing
+
+
+def test_console_form_with_a_stale_csrf_token_gets_a_chinese_page_and_changes_nothing(web_app, page):
+    login(page, web_app.url, "city_admin", "yinling-demo-1")
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.eval_on_selector("form[action='/console/logout'] input[name=csrf_token]", "el => el.value = 'stale'")
+    with page.expect_navigation() as navigation:
+        page.click("text=退出")
+    assert navigation.value.status == 403
+    assert "页面已过期" in page.inner_text("main")
+    page.goto(web_app.url + "/console/")
+    assert "/console/login" not in page.url
+
+
+def test_console_form_post_after_the_session_ended_goes_to_the_login_page(web_app, page):
+    login(page, web_app.url, "city_admin", "yinling-demo-1")
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.context.clear_cookies()
+    page.click("text=退出")
+    page.wait_for_url(re.compile(r"/console/login"))
+    assert page.is_visible("#username")
