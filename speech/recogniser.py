@@ -44,7 +44,10 @@ class CallRecogniser:
     """Recognition for one call. Call ``feed``/``finish`` from one task at a time."""
 
     def __init__(self, model: Any, executor: ThreadPoolExecutor, settings: SpeechSettings,
-                 profile: CallProfile, encoding: Encoding, sample_rate: int):
+                 profile: CallProfile, encoding: Encoding, sample_rate: int, *,
+                 decoder: VoskDecoder | None = None, release: Callable[[VoskDecoder], None] | None = None):
+        """``decoder``: a warm free-speech decoder from an ended call (else a new one);
+        ``release``: where ``close()`` hands this call's free-speech decoder back, if it is idle."""
         self._model, self._executor, self._settings = model, executor, settings
         self._encoding, self.sample_rate = encoding, sample_rate
         self._frame_samples = sample_rate * FRAME_MS // 1000
@@ -55,7 +58,9 @@ class CallRecogniser:
         )
         self._state = EndpointState()
         self._preroll: deque[np.ndarray] = deque(maxlen=max(settings.preroll_ms, settings.speech_start_ms) // FRAME_MS)
-        self._free = VoskDecoder(model, settings.model_sample_rate)
+        self._free = decoder or VoskDecoder(model, settings.model_sample_rate)
+        self._release = release
+        self._steps = 0  # decoding steps running in the pool
         self._restricted: VoskDecoder | None = None
         self._wanted_phrases: tuple[str, ...] | None = None
         self._decoder = self._free
@@ -118,7 +123,11 @@ class CallRecogniser:
 
     def close(self) -> None:
         """Release the call's buffers and its Vosk recognisers (tens of MB) now, not at GC time;
-        a decoding step still running keeps its own reference until it returns."""
+        a decoding step still running keeps its own reference until it returns. An idle
+        free-speech decoder (no step running, no utterance half-decoded) goes back to ``release``."""
+        if self._release is not None and self._free is not None and not self._steps and not self._free.in_utterance:
+            self._release(self._free)
+        self._release = None
         self._closed = True
         self._batch.clear()
         self._segments.clear()
@@ -197,11 +206,15 @@ class CallRecogniser:
         return self._resampler.push(audio, last=last).astype("<i2").tobytes()
 
     async def _in_executor(self, fn: Callable[..., T], *args: Any) -> T:
+        self._steps += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         except RuntimeError as exc:  # the service's pool was shut down under a live call
+            self._release = None
             self.close()
             raise RecogniserClosed("recognition service stopped during the call") from exc
+        finally:
+            self._steps -= 1
 
     async def _decode(self, events: list[RecognitionEvent]) -> None:
         audio, decoder = self._take_batch(last=False), self._decoder

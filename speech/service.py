@@ -5,6 +5,7 @@ decoding, and the mode the phone line runs in (voice, or keypad when there is no
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 
@@ -14,6 +15,7 @@ from speech.model_store import ModelStore, unavailable_line
 from speech.profile import CallProfile
 from speech.recogniser import CallRecogniser, Encoding
 from speech.settings import SpeechSettings
+from speech.vosk_engine import VoskDecoder
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,11 @@ class RecognitionService:
         self.store = store or ModelStore(settings)
         self.mode: SpeechMode | None = None
         self._executor: ThreadPoolExecutor | None = None
+        # Free-speech decoders of ended calls, kept warm for the next calls: a new Vosk recogniser
+        # on a lookahead graph starts with an empty composition cache and decodes its first few
+        # seconds of speech several times slower (measured in docs/benchmarks.md, hotline section).
+        self._spare: list[VoskDecoder] = []
+        self._spare_lock = threading.Lock()
 
     def start(self) -> SpeechMode:
         """Load the model; on failure log one line and settle on keypad mode (never raises)."""
@@ -60,10 +67,20 @@ class RecognitionService:
             raise AudioFormatError(f"unsupported encoding {encoding!r}")
         if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= 48000:
             raise AudioFormatError(f"unsupported sample rate {sample_rate!r}")
-        return CallRecogniser(self.store.get(), self._executor, self.settings, profile, encoding, sample_rate)
+        with self._spare_lock:
+            decoder = self._spare.pop() if self._spare else None
+        return CallRecogniser(self.store.get(), self._executor, self.settings, profile, encoding, sample_rate,
+                              decoder=decoder, release=self._keep)
+
+    def _keep(self, decoder: VoskDecoder) -> None:
+        with self._spare_lock:
+            if self._executor is not None and len(self._spare) < self.settings.spare_decoders:
+                self._spare.append(decoder)
 
     def close(self) -> None:
         """Stop the decoding threads (waits for running steps; queued ones are dropped)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        with self._spare_lock:
+            self._spare.clear()

@@ -35,6 +35,8 @@ class SpeechSettings(BaseSettings):
 
     # --- recognition behaviour ---------------------------------------------------------
     decode_threads: int = Field(2, ge=1, description="Threads running Vosk for all calls.")
+    spare_decoders: int = Field(16, ge=0, description="Warm Vosk recognisers of ended calls kept for new calls "
+                                                      "(~20-40 MB each; a new one decodes its first seconds slower).")
     speech_threshold_dbfs: float = Field(-40.0, description="Frame level counted as voice.")
     speech_start_ms: int = Field(100, ge=20, description="Voiced run that means 'caller speaks'.")
     endpoint_silence_ms: int = Field(800, ge=100, description="Silence ending an utterance.")

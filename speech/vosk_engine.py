@@ -88,10 +88,12 @@ class VoskDecoder:
         self._rec.SetWords(True)
         self.sample_rate = sample_rate
         self.fed_samples = 0
+        self.in_utterance = False  # audio accepted since the last finish()
 
     def accept(self, pcm16: bytes) -> Segment | None:
         """Feed audio; return a segment when Vosk's own endpointer closed one, else None."""
         self.fed_samples += len(pcm16) // 2
+        self.in_utterance = True
         if self._rec.AcceptWaveform(pcm16):
             return _segment(self._rec.Result())
         return None
@@ -101,6 +103,7 @@ class VoskDecoder:
 
     def finish(self) -> Segment:
         """End the current utterance and return its remaining words; the decoder stays usable."""
+        self.in_utterance = False
         return _segment(self._rec.FinalResult())
 
     @property

@@ -22,6 +22,7 @@ class RecordingDecoder:
     through the real model would take longer than the whole suite may)."""
 
     largest_input = 0
+    in_utterance = False
 
     def __init__(self, model, sample_rate, phrases=None):
         self.grammar, self.sample_rate, self.fed_samples = phrases, sample_rate, 0

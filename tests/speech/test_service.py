@@ -52,3 +52,57 @@ def test_close__leaves_no_decoding_thread_behind(service):
     assert vosk_threads() - before
     svc.close()
     assert vosk_threads() - before == set()
+
+
+def _final_of(call, audio: bytes):
+    import asyncio
+
+    from speech.events import FinalUtterance
+
+    async def run():
+        events = await call.feed(audio)
+        return [e for e in events + await call.finish() if isinstance(e, FinalUtterance)]
+    return asyncio.run(run())
+
+
+def test_open_call__an_ended_calls_decoder_serves_the_next_call_with_its_own_times(service, audio_dir):
+    from tests.speech.factories import as_mulaw, espeak_phone_pcm, silence
+
+    svc = RecognitionService(settings(), store=service.store)
+    svc.start()
+    profile = CallProfile(elder=False, rate_wpm=230)
+    audio = as_mulaw(silence(0.5), espeak_phone_pcm("네", audio_dir), silence(1.2))
+    first = svc.open_call(profile)
+    decoder = first._free
+    [heard_first] = _final_of(first, audio)
+    second = svc.open_call(profile)
+    assert second._free is decoder  # warm: its lookahead cache is already built
+    [heard_second] = _final_of(second, audio)
+    assert heard_second.text == heard_first.text
+    # Times are the second call's own, though the decoder has heard the first call's audio too.
+    assert abs(heard_second.start_s - heard_first.start_s) < 0.05 and heard_second.start_s < 1.0
+    assert [round(w.start_s, 1) for w in heard_second.words] == [round(w.start_s, 1) for w in heard_first.words]
+    svc.close()
+
+
+def test_close__a_decoder_left_mid_utterance_or_beyond_the_limit_is_not_kept(service, audio_dir):
+    import asyncio
+
+    from tests.speech.factories import as_mulaw, espeak_phone_pcm, silence
+
+    svc = RecognitionService(settings(spare_decoders=1), store=service.store)
+    svc.start()
+    profile = CallProfile(elder=False, rate_wpm=230)
+    talking = svc.open_call(profile)
+    half = talking._free
+    asyncio.run(talking.feed(as_mulaw(silence(0.2), espeak_phone_pcm("안녕하세요 오늘 날씨가 좋네요", audio_dir))))
+    assert talking.in_speech
+    talking.close()  # dropped mid-utterance: Vosk holds half a sentence
+    assert svc._spare == [] and svc.open_call(profile)._free is not half
+    a, b = svc.open_call(profile), svc.open_call(profile)
+    kept = a._free
+    a.close()
+    b.close()  # one spare at most
+    assert svc._spare == [kept]
+    svc.close()
+    assert svc._spare == []
