@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from backend.models import Account, LedgerEntry, Order, OrderTransition, Posting
 from tests.web.conftest import shot
-from tests.web.console_world import PHONES, TZ, audit_entries, count, db, login, person_id
+from tests.web.console_world import (OTHER_STREET, PHONES, TZ, audit_entries, count, db, ensure_people, login,
+                                     person_id)
 
 HEADER = "volunteer_phone,recipient_phone,service,date,start,end,reason\n"
 
@@ -42,32 +43,32 @@ def fill_form(page, *, elder: str, volunteer: str, day: str, clock: str, minutes
 
 
 def test_backfill_form__order_marked_as_backfilled_everywhere_and_credited_once(web_app, page):
-    volunteer_before = balance(web_app, "chen")
+    volunteer_before = balance(web_app, "he")
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/backfill")
-    fill_form(page, elder="13912340002", volunteer=PHONES["chen"], day=days_ago(4), clock="09:00", minutes=90,
+    fill_form(page, elder="13755500002", volunteer=PHONES["he"], day=days_ago(4), clock="09:00", minutes=90,
               reason="11月停电三天，纸质登记")
     token = page.get_attribute("meta[name=csrf-token]", "content")
     page.click("#one button[type=submit]")
     page.wait_for_url("**/console/backfill?done=*")
     assert "已补登订单" in page.inner_text(".flash")
     with db(web_app) as s:
-        order = s.scalar(select(Order).where(Order.paper_backfill, Order.recipient_id == person_id(web_app, "zhang"))
+        order = s.scalar(select(Order).where(Order.paper_backfill, Order.recipient_id == person_id(web_app, "wu"))
                          .order_by(Order.id.desc()).limit(1))
         order_id = order.id
         assert (order.state, order.served_minutes, order.channel) == ("completed", 90, "paper")
-    assert balance(web_app, "chen") == volunteer_before + 90
+    assert balance(web_app, "he") == volunteer_before + 90
     assert "补登" in page.inner_text(f"#recent tr[data-order-id='{order_id}']")
     shot(page, "console-backfill")
     [entry] = audit_entries(web_app, "order.backfill", f"order:{order_id}")
     assert entry.reason == "11月停电三天，纸质登记"
 
     again = page.request.post(web_app.url + "/console/backfill", form={
-        "csrf_token": token, "elder_phone": "13912340002", "volunteer_phone": PHONES["chen"],
+        "csrf_token": token, "elder_phone": "13755500002", "volunteer_phone": PHONES["he"],
         "service": "chat_companion", "day": days_ago(4), "clock": "09:00", "duration": "90",
         "reason": "11月停电三天，纸质登记"})
     assert again.status == 200 and "已经补登过" in again.text()
-    assert balance(web_app, "chen") == volunteer_before + 90
+    assert balance(web_app, "he") == volunteer_before + 90
     assert count(web_app, LedgerEntry, LedgerEntry.order_id == order_id) == 1
 
     page.goto(web_app.url + "/console/orders?state=completed")
@@ -81,21 +82,22 @@ def test_backfill_form__order_marked_as_backfilled_everywhere_and_credited_once(
 def test_backfill_form__without_a_reason_nothing_is_stored(web_app, page):
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/backfill")
-    fill_form(page, elder=PHONES["wang"], volunteer=PHONES["sun"], day=days_ago(5), clock="14:00", minutes=60,
+    fill_form(page, elder=PHONES["zhou"], volunteer=PHONES["lin"], day=days_ago(5), clock="14:00", minutes=60,
               reason="")
     page.eval_on_selector("#b-reason", "el => el.removeAttribute('required')")
     before = stored(web_app)
     page.click("#one button[type=submit]")
     assert "补登要写明原因" in page.inner_text(".flash.error")
-    assert page.input_value("#b-elder") == PHONES["wang"]
+    assert page.input_value("#b-elder") == PHONES["zhou"]
     assert stored(web_app) == before
 
 
 def test_backfill_csv__one_bad_row_stores_nothing_and_is_named(web_app, page):
-    chen, sun, wang, zhang = (PHONES[k] for k in ("chen", "sun", "wang", "zhang"))
-    good = (f"{chen},{wang},chat_companion,{days_ago(6)},09:00,10:00,系统升级停机\n"
-            f"{sun},{zhang},cleaning,{days_ago(6)},15:00,16:30,系统升级停机\n")
-    bad = f"{chen},+8613900009999,errand,{days_ago(7)},09:00,10:00,系统升级停机\n"
+    he, lin, zhou, wu = (PHONES[k] for k in ("he", "lin", "zhou", "wu"))
+    good = (f"{he},{zhou},chat_companion,{days_ago(6)},09:00,10:00,系统升级停机\n"
+            f"{lin},{wu},cleaning,{days_ago(6)},15:00,16:30,系统升级停机\n")
+    bad = f"{he},+8613900009999,errand,{days_ago(7)},09:00,10:00,系统升级停机\n"
+    ensure_people(web_app)
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/backfill")
     before = stored(web_app)
@@ -120,9 +122,10 @@ def test_backfill_csv__one_bad_row_stores_nothing_and_is_named(web_app, page):
 
 
 def test_backfill_csv__elder_of_another_street_fails_the_whole_sheet(web_app, page):
-    sheet = HEADER + (f"{PHONES['zhao']},{PHONES['li']},chat_companion,{days_ago(8)},09:00,10:00,停电\n"
-                      f"{PHONES['zhao']},{PHONES['wang']},chat_companion,{days_ago(8)},11:00,12:00,停电\n")
-    login(page, web_app.url, "xuanwu_street")
+    sheet = HEADER + (f"{PHONES['ma']},{PHONES['zheng']},chat_companion,{days_ago(8)},09:00,10:00,停电\n"
+                      f"{PHONES['ma']},{PHONES['zhou']},chat_companion,{days_ago(8)},11:00,12:00,停电\n")
+    ensure_people(web_app)
+    login(page, web_app.url, OTHER_STREET, web_app)
     page.goto(web_app.url + "/console/backfill")
     before = stored(web_app)
     page.set_input_files("#b-sheet", files=[{"name": "xuanwu.csv", "mimeType": "text/csv", "buffer": sheet.encode()}])

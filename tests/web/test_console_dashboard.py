@@ -13,25 +13,25 @@ from backend.models.base import utcnow
 from backend.orders.backfill import PaperRecord, backfill
 from backend.orders.service import get_order, transition
 from tests.web.conftest import shot
-from tests.web.console_world import TZ, completed_order, db, login, open_order, person_id
+from tests.web.console_world import OTHER_STREET, TZ, completed_order, db, login, open_order, person_id
 
 
 def seed_activity(web_app) -> None:
     """Work of every kind the dashboard counts, in both streets."""
-    rated = completed_order(web_app, "wang", "chen", minutes=45)
+    rated = completed_order(web_app, "zhou", "he", minutes=45)
     with db(web_app) as s:
-        rate(s, rated, by_person_id=person_id(web_app, "wang"), stars=1, comment=None, complaint=False,
+        rate(s, rated, by_person_id=person_id(web_app, "zhou"), stars=1, comment=None, complaint=False,
              channel="phone", at=utcnow())
-    completed_order(web_app, "zhang", "sun", minutes=120)
-    completed_order(web_app, "li", "zhao", minutes=30)  # 玄武门街道: never in 湖南路街道's numbers
-    expired = open_order(web_app, "zhang")
-    escalated = open_order(web_app, "wang")
-    liu, zhang = person_id(web_app, "liu"), person_id(web_app, "zhang")
+    completed_order(web_app, "wu", "lin", minutes=120)
+    completed_order(web_app, "zheng", "ma", minutes=30)  # 玄武门街道: never in 湖南路街道's numbers
+    expired = open_order(web_app, "wu")
+    escalated = open_order(web_app, "zhou")
+    huang, wu = person_id(web_app, "huang"), person_id(web_app, "wu")
     with db(web_app) as s:
         transition(s, get_order(s, expired), "expired", actor="system:dispatch", channel="operator", reason="无人接单")
         get_order(s, escalated).escalated_at = utcnow()
         started = datetime.now(TZ).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=12)
-        backfill(s, PaperRecord(volunteer_id=liu, recipient_id=zhang,
+        backfill(s, PaperRecord(volunteer_id=huang, recipient_id=wu,
                                 service_slug="errand", started_at=started, ended_at=started + timedelta(minutes=75),
                                 reason="停电", recorded_by="operator:1"),
                  policy=web_app.state.policy, now=utcnow(), today=datetime.now(TZ).date())
@@ -91,7 +91,7 @@ def test_dashboard__a_street_sees_only_its_subtree_and_the_city_sees_all(web_app
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     try:
         xuanwu = phone.new_page()
-        login(xuanwu, web_app.url, "xuanwu_street")
+        login(xuanwu, web_app.url, OTHER_STREET, web_app)
         xuanwu.goto(web_app.url + "/console/?days=90")
         street = shown(xuanwu)
         assert street == expected(web_app, "玄武门街道", 90)

@@ -9,7 +9,8 @@ from backend.fulfilment.ratings import rate
 from backend.models import FollowUp
 from backend.models.base import utcnow
 from tests.web.conftest import shot
-from tests.web.console_world import (PHONES, audit_entries, completed_order, db, login, operator_id, person_id)
+from tests.web.console_world import (OTHER_STREET, PHONES, audit_entries, completed_order, db, login,
+                                     operator_id, person_id)
 
 
 def follow_up_for(web_app, order_id: int) -> FollowUp:
@@ -17,7 +18,7 @@ def follow_up_for(web_app, order_id: int) -> FollowUp:
         return s.scalar(select(FollowUp).where(FollowUp.order_id == order_id))
 
 
-def sampled_follow_up(web_app, elder: str = "zhang", volunteer: str = "liu") -> int:
+def sampled_follow_up(web_app, elder: str = "wu", volunteer: str = "huang") -> int:
     order_id = completed_order(web_app, elder, volunteer)
     with db(web_app) as s:
         return queue_follow_up(s, order_id, "sample").id
@@ -28,16 +29,16 @@ def csrf(page) -> str:
 
 
 def test_followup__outcome_recorded_and_item_leaves_the_queue(web_app, page):
-    order_id = completed_order(web_app, "zhang", "liu")
+    order_id = completed_order(web_app, "wu", "huang")
     with db(web_app) as s:
-        rate(s, order_id, by_person_id=person_id(web_app, "zhang"), stars=2, comment="做饭太咸", complaint=False,
+        rate(s, order_id, by_person_id=person_id(web_app, "wu"), stars=2, comment="做饭太咸", complaint=False,
              channel="phone", at=utcnow())
     follow_up_id = follow_up_for(web_app, order_id).id
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/followups")
     item = page.locator(f"#queue article[data-followup-id='{follow_up_id}']")
     text = item.inner_text()
-    assert "差评" in text and PHONES["zhang"] in text and f"#{order_id}" in text and "做饭太咸" in text
+    assert "差评" in text and PHONES["wu"] in text and f"#{order_id}" in text and "做饭太咸" in text
     shot(page, "console-followups")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "console-followups-phone")
@@ -96,10 +97,10 @@ def test_followup__reached_without_satisfaction_is_refused_and_stays_open(web_ap
 
 def test_followup__operator_of_another_street_neither_sees_nor_records(web_app, page):
     follow_up_id = sampled_follow_up(web_app)
-    login(page, web_app.url, "xuanwu_street")
+    login(page, web_app.url, OTHER_STREET, web_app)
     page.goto(web_app.url + "/console/followups")
     assert page.locator(f"[data-followup-id='{follow_up_id}']").count() == 0
-    assert PHONES["zhang"] not in page.content()
+    assert PHONES["wu"] not in page.content()
     response = page.request.post(web_app.url + f"/console/followups/{follow_up_id}",
                                  form={"csrf_token": csrf(page), "reached": "yes", "satisfied": "yes"})
     assert response.status == 404

@@ -13,8 +13,8 @@ from backend.models import Offer, Order, OrderEvent, Person
 from backend.orders.service import NewOrder, create_order
 from tests.web.conftest import shot
 from tests import factories
-from tests.web.console_world import (PHONES, audit_entries, count, db, login, next_start, open_order, operator_id,
-                                     person_id)
+from tests.web.console_world import (OTHER_STREET, PHONES, audit_entries, count, db, ensure_people, login,
+                                     next_start, open_order, operator_id, person_id)
 
 
 def csrf(page) -> str:
@@ -22,11 +22,11 @@ def csrf(page) -> str:
 
 
 def test_orders_board__new_order_in_open_column_and_hidden_from_another_street(web_app, browser, page):
-    order_id = open_order(web_app, "wang", note="看门的狗比较凶")
+    order_id = open_order(web_app, "zhou", note="看门的狗比较凶")
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/orders")
     card = page.locator(f"section.board-column[data-state=open] article[data-order-id='{order_id}']")
-    assert card.count() == 1 and "王秀英" in card.inner_text()
+    assert card.count() == 1 and "周淑芬" in card.inner_text()
     assert page.locator(f"section.board-column[data-state=assigned] article[data-order-id='{order_id}']").count() == 0
     shot(page, "console-orders-board")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -35,10 +35,10 @@ def test_orders_board__new_order_in_open_column_and_hidden_from_another_street(w
     other = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     try:
         xuanwu = other.new_page()
-        login(xuanwu, web_app.url, "xuanwu_street")
+        login(xuanwu, web_app.url, OTHER_STREET, web_app)
         xuanwu.goto(web_app.url + "/console/orders")
         assert xuanwu.locator(f"[data-order-id='{order_id}']").count() == 0
-        assert "王秀英" not in xuanwu.content()
+        assert "周淑芬" not in xuanwu.content()
         response = xuanwu.goto(web_app.url + f"/console/orders/{order_id}")
         assert response.status == 404 and "不在您的管辖范围内" in xuanwu.content()
         assert "看门的狗" not in xuanwu.content()
@@ -48,20 +48,23 @@ def test_orders_board__new_order_in_open_column_and_hidden_from_another_street(w
 
 
 def test_orders_board__escalated_unmatched_orders_come_first(web_app, page):
-    order_id = open_order(web_app, "zhang")
+    order_id = open_order(web_app, "wu")
     with db(web_app) as s:  # what the dispatcher's tick does once an order waits past the escalation time
         s.get(Order, order_id).escalated_at = datetime.now(timezone.utc)
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/orders")
-    escalated = page.locator("#escalated article")
-    assert escalated.first.get_attribute("data-order-id") == str(order_id)
-    column = page.locator("section.board-column[data-state=open] article")
-    assert column.first.get_attribute("data-order-id") == str(order_id)
-    assert "超时未匹配" in column.first.inner_text()
+    escalated = [a.get_attribute("data-order-id") for a in page.locator("#escalated article").all()]
+    assert str(order_id) in escalated
+    column = page.locator("section.board-column[data-state=open] article").all()
+    flags = [("escalated" in card.get_attribute("class"), card.get_attribute("data-order-id")) for card in column]
+    assert (True, str(order_id)) in flags
+    assert flags == sorted(flags, key=lambda flag: not flag[0])  # every escalated card before the others
+    mine = page.locator(f"section.board-column[data-state=open] article[data-order-id='{order_id}']")
+    assert "超时未匹配" in mine.inner_text()
 
 
 def test_manual_assignment__chosen_candidate_gets_the_offer_and_it_is_audited(web_app, page):
-    order_id = open_order(web_app, "wang")
+    order_id = open_order(web_app, "zhou")
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + f"/console/orders/{order_id}")
     rows = page.locator("table.candidates tbody tr")
@@ -89,10 +92,10 @@ def test_manual_assignment__chosen_candidate_gets_the_offer_and_it_is_audited(we
 
 
 def test_manual_assignment__volunteer_not_among_candidates_is_refused(web_app, page):
-    order_id = open_order(web_app, "wang")
+    order_id = open_order(web_app, "zhou")
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + f"/console/orders/{order_id}")
-    elder = person_id(web_app, "zhang")  # an elder, not a volunteer
+    elder = person_id(web_app, "wu")  # an elder, not a volunteer
     response = page.request.post(web_app.url + f"/console/orders/{order_id}/assign",
                                  form={"csrf_token": csrf(page), "volunteer_id": str(elder)})
     assert response.status == 422 and "候选名单" in response.text()
@@ -102,7 +105,7 @@ def test_manual_assignment__volunteer_not_among_candidates_is_refused(web_app, p
 
 
 def test_order_correction__refused_without_reason_then_recorded_with_one(web_app, page):
-    order_id = open_order(web_app, "wang", minutes=60)
+    order_id = open_order(web_app, "zhou", minutes=60)
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + f"/console/orders/{order_id}")
     page.click("#correct summary")
@@ -133,7 +136,7 @@ def test_order_correction__refused_without_reason_then_recorded_with_one(web_app
 
 
 def test_order_cancel__needs_a_reason_and_is_audited(web_app, page):
-    order_id = open_order(web_app, "zhang")
+    order_id = open_order(web_app, "wu")
     login(page, web_app.url, "city_admin")
     page.goto(web_app.url + f"/console/orders/{order_id}")
     page.click("#cancel summary")
@@ -149,9 +152,9 @@ def test_order_cancel__needs_a_reason_and_is_audited(web_app, page):
 
 
 def test_order_page__links_the_call_that_created_the_order(web_app, page):
-    order_id = open_order(web_app, "wang")
+    order_id = open_order(web_app, "zhou")
     with db(web_app) as s:
-        call = open_call(s, CallCreate(call_sid="CA-orders-test-1", caller_phone=PHONES["wang"]))
+        call = open_call(s, CallCreate(call_sid="CA-orders-test-1", caller_phone=PHONES["zhou"]))
         add_turn(s, call, TurnCreate(seq=0, speaker="caller", text="我想找人陪我聊聊天"))
         add_event(s, call, EventCreate(seq=1, kind="order", order_id=order_id))
     login(page, web_app.url, "hunan_road")
@@ -161,8 +164,9 @@ def test_order_page__links_the_call_that_created_the_order(web_app, page):
 
 
 def test_requested_order__released_for_dispatch_once_and_audited(web_app, page):
+    ensure_people(web_app)
     with db(web_app) as s:
-        community = s.scalar(select(Person.station_id).where(Person.phone == PHONES["wang"]))
+        community = s.scalar(select(Person.station_id).where(Person.phone == PHONES["zhou"]))
         elder = factories.person(s, web_app.state.policy, community, age=82, name="新登记老人", status="pending",
                                  today=datetime.now(timezone.utc).date())
         order = create_order(s, NewOrder(recipient_id=elder.id, service_slug="errand", start_at=next_start(),

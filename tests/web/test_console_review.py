@@ -10,7 +10,8 @@ from backend.ledger.verify import verify
 from backend.models import Account, LedgerEntry, Order
 from backend.models.base import utcnow
 from tests.web.conftest import shot
-from tests.web.console_world import (audit_entries, completed_order, count, db, held_order, login, person_id)
+from tests.web.console_world import (OTHER_STREET, audit_entries, completed_order, count, db, held_order, login,
+                                     person_id)
 
 
 def balance(web_app, key: str) -> int:
@@ -23,8 +24,8 @@ def csrf(page) -> str:
 
 
 def test_review_approve__held_order_is_credited_once_even_if_the_form_is_posted_twice(web_app, page):
-    order_id = held_order(web_app, "zhang", "chen", minutes=60)
-    volunteer_before = balance(web_app, "chen")
+    order_id = held_order(web_app, "wu", "he", minutes=60)
+    volunteer_before = balance(web_app, "he")
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/review")
     item = page.locator(f"#held article[data-order-id='{order_id}']")
@@ -40,7 +41,7 @@ def test_review_approve__held_order_is_credited_once_even_if_the_form_is_posted_
     again = page.request.post(web_app.url + f"/console/review/orders/{order_id}/approve",
                               form={"csrf_token": token, "reason": "电话核实，老人确认服务了"})
     assert again.status == 409 and "不会重复记账" in again.text()
-    assert balance(web_app, "chen") == volunteer_before + 60
+    assert balance(web_app, "he") == volunteer_before + 60
     assert count(web_app, LedgerEntry, LedgerEntry.order_id == order_id, LedgerEntry.kind == "service_credit") == 1
     with db(web_app) as s:
         assert s.get(Order, order_id).state == "completed"
@@ -49,10 +50,10 @@ def test_review_approve__held_order_is_credited_once_even_if_the_form_is_posted_
 
 
 def test_review_revoke__elder_balance_restored_and_volunteer_credit_reversed(web_app, page):
-    elder_start, volunteer_start = balance(web_app, "wang"), balance(web_app, "sun")
-    order_id = completed_order(web_app, "wang", "sun", minutes=60)
-    assert balance(web_app, "wang") == elder_start - 60  # the elder paid for the service with her coins
-    assert balance(web_app, "sun") == volunteer_start + 60
+    elder_start, volunteer_start = balance(web_app, "zhou"), balance(web_app, "lin")
+    order_id = completed_order(web_app, "zhou", "lin", minutes=60)
+    assert balance(web_app, "zhou") == elder_start - 60  # the elder paid for the service with her coins
+    assert balance(web_app, "lin") == volunteer_start + 60
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + f"/console/orders/{order_id}")
     token = csrf(page)
@@ -60,11 +61,11 @@ def test_review_revoke__elder_balance_restored_and_volunteer_credit_reversed(web
     page.click("#review-actions button.danger")
     page.wait_for_url(f"**/console/orders/{order_id}?done=*")
     flash = page.inner_text(".flash")
-    assert "订单已撤销" in flash and "王秀英余额" in flash and "孙丽余额" in flash
+    assert "订单已撤销" in flash and "周淑芬余额" in flash and "林静余额" in flash
     shot(page, "console-order-revoked")
 
-    assert balance(web_app, "wang") == elder_start
-    assert balance(web_app, "sun") == volunteer_start
+    assert balance(web_app, "zhou") == elder_start
+    assert balance(web_app, "lin") == volunteer_start
     with db(web_app) as s:
         assert s.get(Order, order_id).state == "revoked"
         originals = list(s.scalars(select(LedgerEntry.seq).where(LedgerEntry.order_id == order_id,
@@ -84,7 +85,7 @@ def test_review_revoke__elder_balance_restored_and_volunteer_credit_reversed(web
 
 
 def test_review_revoke__without_a_reason_is_refused_and_nothing_changes(web_app, page):
-    order_id = held_order(web_app, "zhang", "chen")
+    order_id = held_order(web_app, "wu", "he")
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/review")
     response = page.request.post(web_app.url + f"/console/review/orders/{order_id}/revoke",
@@ -97,8 +98,8 @@ def test_review_revoke__without_a_reason_is_refused_and_nothing_changes(web_app,
 
 
 def test_review_queue__operator_of_another_street_can_neither_see_nor_approve(web_app, page):
-    order_id = held_order(web_app, "zhang", "chen")
-    login(page, web_app.url, "xuanwu_street")
+    order_id = held_order(web_app, "wu", "he")
+    login(page, web_app.url, OTHER_STREET, web_app)
     page.goto(web_app.url + "/console/review")
     assert page.locator(f"[data-order-id='{order_id}']").count() == 0
     response = page.request.post(web_app.url + f"/console/review/orders/{order_id}/approve",
@@ -109,9 +110,9 @@ def test_review_queue__operator_of_another_street_can_neither_see_nor_approve(we
 
 
 def test_review_low_rating__listed_until_marked_as_needing_nothing(web_app, page):
-    order_id = completed_order(web_app, "zhang", "liu")
+    order_id = completed_order(web_app, "wu", "huang")
     with db(web_app) as s:
-        rate(s, order_id, by_person_id=person_id(web_app, "zhang"), stars=1, comment="来晚了一个小时",
+        rate(s, order_id, by_person_id=person_id(web_app, "wu"), stars=1, comment="来晚了一个小时",
              complaint=True, channel="phone", at=utcnow())
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + "/console/review")

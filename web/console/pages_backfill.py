@@ -62,7 +62,8 @@ def _person(session, raw: str, who: str) -> Person:
     try:
         return find_by_phone(session, raw or "")
     except (NotFound, InvalidInput) as exc:
-        raise InvalidInput(f"{who}: {exc.detail}", code=exc.code, message=f"{who}的电话号码{'不对' if exc.code == 'invalid_phone' else '还没有登记'}。") from exc
+        problem = "不对" if exc.code == "invalid_phone" else "还没有登记"
+        raise InvalidInput(f"{who}: {exc.detail}", code=exc.code, message=f"{who}的电话号码{problem}。") from exc
 
 
 def _record(session, current: ConsoleOperator, tz: str, form: dict) -> PaperRecord:

@@ -1,6 +1,8 @@
 """The order page's actions: releasing a request for dispatch (待审核 → 待接单), manual assignment from
-the ranked candidates, correction with a reason, cancellation with a reason. Each runs in a savepoint (a refused one stores nothing and re-shows the
-page with the Chinese reason), is audited in the same transaction, and redirects back (PRG)."""
+the ranked candidates, correction with a reason, cancellation with a reason.
+
+Each runs in a savepoint (a refused one stores nothing and re-shows the page with the Chinese reason),
+is audited in the same transaction, and redirects back (PRG)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -62,7 +64,8 @@ def assign(order_id: int, request: Request, session: SessionDep, current: Consol
     if error:
         return _refused(request, session, current, order_id, policy, error)
     entry = current.audit(session, "order.assign", f"order:{order_id}", order.station_id, reason=reason.strip() or None,
-                          detail={"volunteer_id": offer.volunteer_id, "volunteer_name": Names(session).name(offer.volunteer_id),
+                          detail={"volunteer_id": offer.volunteer_id,
+                                  "volunteer_name": Names(session).name(offer.volunteer_id),
                                   "score": offer.rank_score, "previous_volunteer_id": previous})
     return done(f"/console/orders/{order_id}", entry)
 

@@ -57,12 +57,12 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
     visible = {r.candidate.person_id: in_scope(session, current, names.person(r.candidate.person_id).station_id)
                for r in ranked}
     return {**tools, "order": order, "facts": facts, "ranked": ranked, "candidate_in_scope": visible,
-            "state_zh": states.STATE_ZH, "services": list_services(session), "service_names": view.service_names(session),
-            "channel_zh": view.CHANNEL_ZH, "anomaly_zh": view.ANOMALY_ZH, "anomaly_text": view.anomaly_text,
-            "can_release": order.state == states.REQUESTED, "can_assign": order.state in ASSIGNABLE, "can_correct": order.state in CORRECTABLE,
-            "can_cancel": order.state in states.CANCELLABLE, "can_approve": order.state == states.HELD,
-            "can_revoke": order.state in REVIEWABLE, "form": {}}
-
+            "state_zh": states.STATE_ZH, "services": list_services(session),
+            "service_names": view.service_names(session), "channel_zh": view.CHANNEL_ZH,
+            "anomaly_zh": view.ANOMALY_ZH, "anomaly_text": view.anomaly_text,
+            "can_release": order.state == states.REQUESTED, "can_assign": order.state in ASSIGNABLE,
+            "can_correct": order.state in CORRECTABLE, "can_cancel": order.state in states.CANCELLABLE,
+            "can_approve": order.state == states.HELD, "can_revoke": order.state in REVIEWABLE, "form": {}}
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,
