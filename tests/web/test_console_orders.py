@@ -190,3 +190,21 @@ def test_requested_order__released_for_dispatch_once_and_audited(web_app, page):
         assert s.get(Order, order_id).state == "open"
     [entry] = audit_entries(web_app, "order.open", f"order:{order_id}")
     assert entry.reason == "电话核实是本人"
+
+
+def test_flash__only_for_the_operators_own_action_and_junk_is_ignored(web_app, page):
+    order_id = open_order(web_app, "wu")
+    login(page, web_app.url, "city_admin")
+    page.goto(web_app.url + f"/console/orders/{order_id}")
+    page.click("#cancel summary")
+    page.fill("#cancel-reason", "重复下单")
+    page.click("#cancel button[type=submit]")
+    page.wait_for_url(f"**/console/orders/{order_id}?done=*")
+    done = page.url.rsplit("done=", 1)[1]
+    login(page, web_app.url, "hunan_road")
+    page.goto(web_app.url + f"/console/orders/{order_id}?done={done}")
+    assert page.locator(".flash").count() == 0  # city_admin's entry says nothing to hunan_road
+    for junk in ("abc", "-1", "99999999999999999999999"):
+        assert page.goto(web_app.url + f"/console/orders?done={junk}").status == 200
+    assert page.goto(web_app.url + "/console/?days=abc").status == 200
+    assert page.inner_text(".tabs a.active") == "近30天"

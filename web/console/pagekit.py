@@ -105,11 +105,11 @@ class _Blank(dict):
         return "—"
 
 
-def flash_for(session: Session, current: ConsoleOperator, done_id: int | None) -> str | None:
-    """The message for the operator's own audit entry ``done_id`` (None for anyone else's)."""
-    if not done_id:
+def flash_for(session: Session, current: ConsoleOperator, done_id: str | None) -> str | None:
+    """The message for the operator's own audit entry ``done_id`` (None for anyone else's, or junk)."""
+    if not done_id or not done_id.isdigit() or len(done_id) > 18:
         return None
-    entry = session.get(AuditEntry, done_id)
+    entry = session.get(AuditEntry, int(done_id))
     if entry is None or entry.actor != current.actor or entry.action not in FLASH:
         return None
     return FLASH[entry.action].format_map(_Blank(json.loads(entry.detail_json or "{}")))

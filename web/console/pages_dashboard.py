@@ -36,9 +36,9 @@ def chart_data(stats) -> dict:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, current: ConsoleOperatorDep, days: int = 30):
-    days = days if days in PERIODS else 30
-    stats = compute(session, current.station.path, days, now=now_utc(),
+def dashboard(request: Request, session: SessionDep, current: ConsoleOperatorDep, days: str = "30"):
+    period = int(days) if days in {str(p) for p in PERIODS} else 30  # anything else: the default period
+    stats = compute(session, current.station.path, period, now=now_utc(),
                     tz=request.app.state.yinling.settings.timezone)
     return render(request, "console/dashboard.html", {
         "stats": stats, "periods": PERIODS, "state_zh": STATE_ZH, "chart": chart_data(stats),

@@ -65,7 +65,7 @@ def _page(request: Request, session, current: ConsoleOperator, *, status_code: i
 
 
 @router.get("/followups", response_class=HTMLResponse)
-def followups_page(request: Request, session: SessionDep, current: ConsoleOperatorDep, done: int | None = None):
+def followups_page(request: Request, session: SessionDep, current: ConsoleOperatorDep, done: str | None = None):
     return _page(request, session, current, flash=flash_for(session, current, done))
 
 

@@ -27,7 +27,7 @@ REVIEWABLE = (states.HELD, states.COMPLETED, states.RATED)
 
 @router.get("/orders", response_class=HTMLResponse)
 def board(request: Request, session: SessionDep, current: ConsoleOperatorDep, state: str | None = None,
-          done: int | None = None):
+          done: str | None = None):
     if state is not None and state not in (*view.ACTIVE_COLUMNS, *view.FINAL_TABS):
         state = None
     counts = view.state_counts(session, current)
@@ -66,7 +66,7 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,
-               done: int | None = None):
+               done: str | None = None):
     order = scoped_order(session, current, order_id)
     if order is None:
         return not_found(request, current)

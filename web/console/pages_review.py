@@ -41,7 +41,7 @@ def review_context(request: Request, session, current: ConsoleOperator, policy) 
 
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,
-                done: int | None = None):
+                done: str | None = None):
     flash = flash_for(session, current, done)
     return render(request, "console/review.html", {**review_context(request, session, current, policy),
                                                    "flash": flash}, operator=current)
