@@ -189,3 +189,57 @@ def test_live__cancel_reads_the_choice_back_and_cancels_on_affirm(talk, backend_
     after = httpx.get(orders_url, params={"active": "true"}, headers=headers).json()
     assert len(after) == len(active) - 1
     assert "escort_shopping" not in [o["service_slug"] for o in after]
+
+
+def add_family_member(backend_url: str, name: str, phone: str, relation: str, consent: bool = False) -> int:
+    """A new family member of the demo elder, linked the way the web sign-up does it (pending); returns the link id."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    person = elder(backend_url)
+    member = httpx.post(f"{backend_url}/api/v1/persons", headers=headers, json={
+        "name": name, "phone": phone, "birth_date": "1975-05-01", "station_id": person["station_id"],
+        "roles": ["family"]})
+    assert member.status_code == 201, member.text
+    link = httpx.post(f"{backend_url}/api/v1/family-links", headers=headers, json={
+        "elder_id": person["id"], "member_id": member.json()["id"], "relation": relation})
+    assert link.status_code == 201 and link.json()["consent"] == "pending", link.text
+    if consent:
+        done = httpx.post(f"{backend_url}/api/v1/family-links/{link.json()['id']}/consent", headers=headers,
+                          json={"consent": "consented"})
+        assert done.status_code == 200
+    return link.json()["id"]
+
+
+def link_consents(backend_url: str) -> dict[str, str]:
+    """The demo elder's family links: member name -> consent."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    links = httpx.get(f"{backend_url}/api/v1/family-links", params={"elder_id": elder(backend_url)["id"]},
+                      headers=headers).json()
+    return {link["member_name"]: link["consent"] for link in links}
+
+
+def test_live__family_consent_is_read_back_and_given_only_on_affirm(talk, backend_url):
+    add_family_member(backend_url, "张小红", "+8613912349901", "child")
+    read_back = " ".join(talk("我同意我女儿帮我办事", "live-consent"))
+    assert "女儿张小红" in read_back and "对或不对" in read_back, read_back
+    assert link_consents(backend_url)["张小红"] == "pending"
+
+    kept = " ".join(talk("不对", "live-consent"))
+    assert "先不同意" in kept, kept
+    assert link_consents(backend_url)["张小红"] == "pending"
+
+    assert "张小红" in " ".join(talk("让我闺女在网上帮我预约吧", "live-consent"))
+    done = " ".join(talk("对", "live-consent"))
+    assert "张小红现在可以替您办事" in done, done
+    assert link_consents(backend_url)["张小红"] == "consented"
+    assert link_consents(backend_url)["王军"] == "consented"
+
+
+def test_live__family_revoke_is_read_back_and_done_only_on_affirm(talk, backend_url):
+    add_family_member(backend_url, "李强", "+8613912349902", "other", consent=True)
+    read_back = " ".join(talk("不让我侄子代办了", "live-revoke"))
+    assert "侄子李强" in read_back and "对吗" in read_back, read_back
+    assert link_consents(backend_url)["李强"] == "consented"
+    done = " ".join(talk("对", "live-revoke"))
+    assert "李强以后不能再替您办事" in done, done
+    consents = link_consents(backend_url)
+    assert (consents["李强"], consents["王军"]) == ("revoked", "consented")

@@ -44,7 +44,16 @@ def build_train(rng: random.Random) -> dict[str, list[str]]:
             frames = _frames(frames_train, intent)
             examples = expand(frames, max(TRAIN_PER_INTENT, len(frames)), rng)
         data[intent] = examples
+    add_consent_answers(data, frames_train, random.Random(71), avoid=set())
     return data
+
+
+def add_consent_answers(data: dict[str, list[str]], module, rng: random.Random, avoid: set[str]) -> None:
+    """Bare 同意 / 不同意 answer the family-consent read-back: affirm / deny. Drawn after every
+    intent above, from their own seed, so the examples generated before stay exactly the same."""
+    for intent in ("affirm", "deny"):
+        frames = getattr(module, f"{intent.upper()}_CONSENT")
+        data[intent] += expand(frames, len(frames), rng, avoid=avoid | {plain_of(e) for e in data[intent]})
 
 
 def build_test(rng: random.Random, train: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -60,6 +69,7 @@ def build_test(rng: random.Random, train: dict[str, list[str]]) -> dict[str, lis
         else:
             examples = expand(_frames(frames_test, intent), TEST_PER_INTENT, rng, avoid=seen)
         data[intent] = examples
+    add_consent_answers(data, frames_test, random.Random(72), avoid=seen)
     return data
 
 
