@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backend.api.deps import Caller, SessionDep
+from backend.core.errors import Forbidden
 from backend.models import Operator, Station, WebSession
 from web.auth import audit, sessions
 from web.auth.deps import LoginRequired, client_address, web_session
@@ -53,3 +54,19 @@ def get_console_operator(request: Request, session: SessionDep,
 
 
 ConsoleOperatorDep = Annotated[ConsoleOperator, Depends(get_console_operator)]
+
+
+# Who may do what. Reviewers and admins decide about money and accounts (approve or revoke a service,
+# freeze an account, verify a registration or a family link); clerks enter and follow up (back-fill,
+# follow-ups, assignment, corrections, call review). Everyone sees their whole subtree.
+DECIDING_ROLES = frozenset({"admin", "reviewer"})
+
+
+def require_decider(current: ConsoleOperatorDep) -> ConsoleOperator:
+    if current.operator.role not in DECIDING_ROLES:
+        raise Forbidden(f"operator {current.operator.id} has role {current.operator.role}, not one of "
+                        f"{sorted(DECIDING_ROLES)}", message="只有审核员或管理员可以做这件事。")
+    return current
+
+
+DeciderDep = Annotated[ConsoleOperator, Depends(require_decider)]

@@ -13,7 +13,7 @@ from backend.core.errors import NotFound, YinlingError
 from backend.models import FamilyLink, Person
 from backend.people import registry
 from web.console import localtime, people_view, reasons
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep
+from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
 from web.console.render import render
 from web.console.scoping import error_page, require_station
 
@@ -51,7 +51,7 @@ def pending_links(request: Request, session: SessionDep, state: StateDep, curren
 
 
 @router.post("/people/family-links/{link_id:int}", response_class=HTMLResponse)
-def decide(request: Request, link_id: int, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
+def decide(request: Request, link_id: int, session: SessionDep, state: StateDep, current: DeciderDep,
            consent: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
     try:
         link, elder = _scoped_link(session, current, link_id)

@@ -17,7 +17,7 @@ from backend.models import Person
 from backend.people import registry
 from web.auth import sessions
 from web.console import localtime, people_view, reasons
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep
+from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
 from web.console.render import render
 from web.console.scoping import error_page, require_station
 
@@ -73,7 +73,7 @@ def person_detail(request: Request, person_id: int, session: SessionDep, state: 
 
 @router.post("/people/{person_id:int}/freeze", response_class=HTMLResponse)
 def freeze(request: Request, person_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
-           current: ConsoleOperatorDep, frozen: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
+           current: DeciderDep, frozen: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
     """Freeze ("1") or unfreeze ("0") the account. Freezing also ends the person's family web
     sessions. Asking for the state the account is already in changes nothing and audits nothing."""
     try:

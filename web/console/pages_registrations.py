@@ -13,7 +13,7 @@ from backend.core.clock import local_today
 from backend.core.errors import NotFound, YinlingError
 from backend.people import registry
 from web.console import localtime, people_view, reasons
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep
+from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
 from web.console.render import render
 from web.console.scoping import error_page, is_city_level, require_station, stations_in_scope
 
@@ -56,7 +56,7 @@ def registrations(request: Request, session: SessionDep, state: StateDep, curren
 
 @router.post("/people/registrations/{registration_id:int}/verify", response_class=HTMLResponse)
 def verify(request: Request, registration_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
-           current: ConsoleOperatorDep, station_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "",
+           current: DeciderDep, station_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "",
            birth_date: Annotated[str, Form()] = "", address: Annotated[str, Form()] = ""):
     try:
         registration = _scoped_registration(session, current, registration_id)
@@ -82,7 +82,7 @@ def verify(request: Request, registration_id: int, session: SessionDep, state: S
 
 @router.post("/people/registrations/{registration_id:int}/reject", response_class=HTMLResponse)
 def reject(request: Request, registration_id: int, session: SessionDep, state: StateDep,
-           current: ConsoleOperatorDep, reason: Annotated[str, Form()] = ""):
+           current: DeciderDep, reason: Annotated[str, Form()] = ""):
     try:
         registration = _scoped_registration(session, current, registration_id)
     except YinlingError as exc:

@@ -18,7 +18,7 @@ from backend.fulfilment.completion import approve_held, revoke
 from backend.models import AuditEntry
 from backend.orders import states
 from web.console import review_view as view
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep
+from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
 from web.console.orders_view import ANOMALY_ZH, anomaly_text, service_names
 from web.console.pagekit import (Names, attempt, coins, done, flash_for, message_of, not_found, now_utc,
                                  page_tools, scoped_order)
@@ -66,7 +66,7 @@ def _balances(session, order) -> dict:
 
 
 @router.post("/review/orders/{order_id}/approve", response_class=HTMLResponse)
-def approve(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,
+def approve(order_id: int, request: Request, session: SessionDep, current: DeciderDep, policy: PolicyDep,
             reason: Text = "", back: Text = ""):
     order = scoped_order(session, current, order_id, for_update=True)
     if order is None:
@@ -95,7 +95,7 @@ def approve(order_id: int, request: Request, session: SessionDep, current: Conso
 
 
 @router.post("/review/orders/{order_id}/revoke", response_class=HTMLResponse)
-def revoke_order(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep,
+def revoke_order(order_id: int, request: Request, session: SessionDep, current: DeciderDep,
                  policy: PolicyDep, reason: Text = "", freeze_volunteer: Text = "", back: Text = ""):
     order = scoped_order(session, current, order_id, for_update=True)
     if order is None:
@@ -123,7 +123,7 @@ def revoke_order(order_id: int, request: Request, session: SessionDep, current: 
 
 
 @router.post("/review/orders/{order_id}/keep", response_class=HTMLResponse)
-def keep(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, reason: Text = ""):
+def keep(order_id: int, request: Request, session: SessionDep, current: DeciderDep, reason: Text = ""):
     """A low rating or complaint looked into and found to need no revocation: off the queue, audited."""
     order = scoped_order(session, current, order_id)
     if order is None:
