@@ -14,7 +14,7 @@ from backend.core.errors import Forbidden, InvalidInput, TooManyRequests
 from backend.core.security import verify_password
 from backend.models import Person
 from backend.people.identity import normalise_phone
-from web.auth import audit, login_csrf, ratelimit, sessions
+from web.auth import audit, login_flow, ratelimit
 from web.auth.deps import client_address
 from web.family.deps import BLOCKED_STATUSES, FamilyMemberDep
 from web.family.render import render
@@ -22,18 +22,13 @@ from web.family.render import render
 router = APIRouter(prefix="/family")
 
 
-def safe_next(target: str | None) -> str:
-    """Only paths inside the family pages: never an open redirect to another site."""
-    return target if target and target.startswith("/family/") and not target.startswith("//") else "/family/"
+HOME = "/family/"
 
 
 def login_page(request: Request, state, status_code: int = 200, error: str | None = None, phone: str = "",
-               next_path: str = "/family/") -> HTMLResponse:
-    token = login_csrf.new_token()
-    response = render(request, "family/login.html", {"error": error, "phone": phone, "next": next_path,
-                                                     "csrf_token": token}, status_code=status_code)
-    login_csrf.set_cookie(response, token, sessions.cookie_secure(state.settings))
-    return response
+               next_path: str = HOME) -> HTMLResponse:
+    return login_flow.login_page(render, request, state.settings, "family/login.html",
+                                 {"error": error, "phone": phone, "next": next_path}, status_code)
 
 
 def login_key(raw_phone: str) -> str:
@@ -45,16 +40,12 @@ def login_key(raw_phone: str) -> str:
 
 
 def start_session(request: Request, state, session, person: Person, now: datetime, target: str) -> RedirectResponse:
-    token, _row = sessions.start(session, "family", person.id, now, request.headers.get("user-agent"))
-    response = RedirectResponse(target, status_code=303)
-    sessions.set_cookie(response, "family", token, state.settings)
-    response.delete_cookie(login_csrf.COOKIE, path="/")
-    return response
+    return login_flow.start_session(request, state.settings, session, "family", person.id, now, target)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, state: StateDep, next: str | None = None):
-    return login_page(request, state, next_path=safe_next(next))
+    return login_page(request, state, next_path=login_flow.safe_next(next, HOME))
 
 
 @router.post("/login")
@@ -62,29 +53,26 @@ def login(request: Request, state: StateDep, session: SessionDep, phone: Annotat
           password: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""):
     now = datetime.now(timezone.utc)
     address = client_address(request)
-    key = login_key(phone)
+    key, target = login_key(phone), login_flow.safe_next(next, HOME)
     try:
-        login_csrf.check(request, csrf_token)
-        ratelimit.check_allowed(session, "family", key, address, now)
+        login_flow.gate(request, session, "family", key, csrf_token, now)
     except (Forbidden, TooManyRequests) as exc:
-        return login_page(request, state, exc.status, exc.message, phone.strip(), safe_next(next))
+        return login_page(request, state, exc.status, exc.message, phone.strip(), target)
     person = session.scalar(select(Person).where(Person.phone == key))
     ok = person is not None and bool(person.password_hash) and verify_password(person.password_hash, password)
     blocked = ok and person.status in BLOCKED_STATUSES
     ratelimit.record(session, "family", key, address, ok and not blocked, now)
     if not ok:
-        return login_page(request, state, 401, "手机号或密码不对。", phone.strip(), safe_next(next))
+        return login_page(request, state, 401, "手机号或密码不对。", phone.strip(), target)
     if blocked:
-        return login_page(request, state, 403, "这个账户已冻结，不能登录。请联系社区站点。", phone.strip(), safe_next(next))
+        return login_page(request, state, 403, "这个账户已冻结，不能登录。请联系社区站点。", phone.strip(), target)
     audit.record(session, actor=f"person:{person.id}", action="family.login", target=f"person:{person.id}",
                  station_id=person.station_id, address=address)
-    return start_session(request, state, session, person, now, safe_next(next))
+    return start_session(request, state, session, person, now, target)
 
 
 @router.post("/logout")
 def logout(state: StateDep, session: SessionDep, member: FamilyMemberDep):
-    sessions.end(session, member.web, datetime.now(timezone.utc))
     member.audit(session, "family.logout", member.actor, member.person.station_id)
-    response = RedirectResponse("/family/login", status_code=303)
-    sessions.clear_cookie(response, "family", state.settings)
-    return response
+    return login_flow.end_session(state.settings, session, "family", member.web, datetime.now(timezone.utc),
+                                  "/family/login")

@@ -21,7 +21,7 @@ from backend.core.security import hash_password
 from backend.models import Person, Station
 from backend.people import registry
 from backend.people.identity import normalise_phone
-from web.auth import audit, login_csrf, ratelimit, sessions
+from web.auth import audit, login_csrf, login_flow, ratelimit
 from web.auth.deps import client_address
 from web.family.deps import FamilyMemberDep
 from web.family.pages_auth import login_key, start_session
@@ -36,11 +36,8 @@ NOT_AN_ELDER = "这个号码还没有登记为服务对象。请老人先拨打�
 
 def _register_page(request: Request, state, status_code: int = 200, error: str | None = None,
                    form: dict | None = None) -> HTMLResponse:
-    token = login_csrf.new_token()
-    response = render(request, "family/register.html", {"error": error, "form": form or {}, "csrf_token": token,
-                                                        "min_password": MIN_PASSWORD}, status_code=status_code)
-    login_csrf.set_cookie(response, token, sessions.cookie_secure(state.settings))
-    return response
+    return login_flow.login_page(render, request, state.settings, "family/register.html",
+                                 {"error": error, "form": form or {}, "min_password": MIN_PASSWORD}, status_code)
 
 
 def _parse_birth_date(raw: str, today: date) -> date:
