@@ -28,6 +28,7 @@ from backend.ledger.queries import coins_text
 from backend.models import AuditEntry, Operator, Order, Person, Station
 from web.console.deps import ConsoleOperator
 from web.console.render import render
+from web.console.scoping import can_see_station as in_scope  # one rule for what an operator may see
 
 log = logging.getLogger("yinling.console")
 T = TypeVar("T")
@@ -63,11 +64,6 @@ def now_utc() -> datetime:
 def scope_clause(current: ConsoleOperator):
     """Orders whose station lies in the operator's subtree (join Station on Order.station_id)."""
     return Station.path.startswith(current.station.path)
-
-
-def in_scope(session: Session, current: ConsoleOperator, station_id: int | None) -> bool:
-    station = session.get(Station, station_id) if station_id is not None else None
-    return station is not None and station.path.startswith(current.station.path)
 
 
 def scoped_order(session: Session, current: ConsoleOperator, order_id: int, *, for_update: bool = False) -> Order | None:
