@@ -33,19 +33,44 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import websockets
 
 from speech import mulaw
 from speech.endpointing import EndpointConfig
 from speech.profile import CallProfile
 
 SCRIPT = ["我还有多少时间币", "我现在几星了", "俺想预约送饭", "明天中午吧", "不用了", "行"]
-KOREAN = ["지금 몇 시예요", "감사합니다 좋은 하루 되세요", "병원에 가야 해요", "내일 아침 아홉 시에 와 주세요",
-          "네 알겠습니다", "네"]
+# What the callers say (Korean espeak-ng audio): a different combination for every utterance of every
+# call (432 sentences), since a Vosk decoder decodes audio it has heard before much faster.
+WHEN = ["내일", "오늘", "모레", "다음 주", "월요일", "금요일"]
+PART = ["아침에", "오후에", "저녁에", "점심에"]
+WHAT = ["병원에 가야 해요", "밥을 먹고 싶어요", "집에 와 주세요", "청소를 해 주세요", "약을 사야 해요", "시장에 가요"]
+HOW = ["", "꼭", "좀"]
+YES = ["네", "네 좋아요", "예 맞아요", "네 그렇게 해 주세요"]
 LISTEN_CAP_S, THINK_S, QUIET_S, ANSWER_TIMEOUT_S = 4.0, 0.5, 0.8, 60.0
 SECTION = "## Hotline latency (issue 6)"
 MARKER = "<!-- end of generated hotline numbers; notes below are kept on re-runs -->"
 STAGES = [("recognition final", "endpoint", "final"), ("Rasa + actions", "asked", "answered"),
           ("synthesis (first clause)", "answered", "first_audio")]
+
+
+class Sentences:
+    """Each call's six utterances: five sentences not said before (until all 432 are used), then a yes."""
+
+    def __init__(self, workdir: Path):
+        import itertools
+        import random
+
+        from tests.speech import factories as speech_factories
+
+        combos = [" ".join(w for w in words if w) for words in itertools.product(WHEN, PART, HOW, WHAT)]
+        random.Random(6).shuffle(combos)
+        self._next = itertools.cycle(combos)
+        self._yes = itertools.cycle(YES)
+        self._audio = lambda text: mulaw.encode(speech_factories.espeak_phone_pcm(text, workdir))
+
+    def for_call(self) -> list[bytes]:
+        return [self._audio(next(self._next)) for _ in range(len(SCRIPT) - 1)] + [self._audio(next(self._yes))]
 
 
 # -- the system under test (child process) ------------------------------------------------------
@@ -88,8 +113,9 @@ def serve(workdir: Path, callers: int) -> None:
             transferrer=Transferrer(settings, http_client=TwilioRestSimulator(ACCOUNT_SID, AUTH_TOKEN)),
             open_recogniser=lambda profile: VoskTimedScript(recognition.open_call(profile), SCRIPT))
         with ServerThread(create_ivr_app(services=services), "ivr") as ivr:
-            print(json.dumps({"ivr": ivr.url, "phones": phones, "rasa_pids": [p.pid for p in rasa.processes]}),
-                  flush=True)
+            action_server, rasa_server = rasa.processes
+            print(json.dumps({"ivr": ivr.url, "phones": phones,
+                              "parts": {"action server": action_server.pid, "Rasa server": rasa_server.pid}}), flush=True)
             sys.stdin.read()  # until the benchmark closes our stdin
     recognition.close()
     synthesiser.close()
@@ -119,29 +145,38 @@ async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes], 
         heard_s = sum(len(m) for m, t in zip(stream.media, stream.media_times) if t >= first) / 8000
         await line.quiet_until(lambda: time.monotonic() > first + min(heard_s, LISTEN_CAP_S) + THINK_S, 30)
 
-    await listen(0.0)  # the greeting
-    answered.clear()
-    for speech in audio:
-        said = len(line.endpoints)
-        await line.say(speech)
-        await line.quiet_until(lambda: len(line.endpoints) > said, 10)
-        await listen(line.endpoints[-1])
-    await stream.stop()
-    return {"call_sid": call_sid, "endpoints": line.endpoints, "answered": answered}
+    dropped = None
+    try:
+        await listen(0.0)  # the greeting
+        answered.clear()
+        for speech in audio:
+            said = len(line.endpoints)
+            await line.say(speech)
+            await line.quiet_until(lambda: len(line.endpoints) > said, 10)
+            await listen(line.endpoints[-1])
+        await stream.stop()
+    except websockets.ConnectionClosed as exc:  # an overloaded gateway misses keepalive pings
+        dropped = str(exc)
+        await stream.close()
+    missing = [float("nan")] * len(audio)  # turns never answered (or never said: the call was dropped)
+    return {"call_sid": call_sid, "endpoints": (line.endpoints + missing)[:len(audio)],
+            "answered": (answered + missing)[:len(audio)], "dropped": dropped}
 
 
-async def run_level(info: dict, phones: list[str], calls: int, rounds: int, audio: list[bytes],
+async def run_level(info: dict, phones: list[str], calls: int, rounds: int, speech: Sentences,
                     config: EndpointConfig, tag: str) -> list[dict]:
     async def caller(i: int) -> list[dict]:
         await asyncio.sleep(i * 5.0 / calls)  # calls come in over 5 s, not all in the same instant
-        return [await one_call(info["ivr"], phones.pop(), f"CA{tag}{i:03d}{r:02d}".ljust(34, "0"), audio, config)
+        return [await one_call(info["ivr"], phones.pop(), f"CA{tag}{i:03d}{r:02d}".ljust(34, "0"), speech.for_call(),
+                               config)
                 for r in range(rounds)]
     return [call for calls_of in await asyncio.gather(*(caller(i) for i in range(calls))) for call in calls_of]
 
 
 # -- measuring ------------------------------------------------------------------------------------
-def cpu_seconds(root: int, rasa_pids: list[int]) -> dict[str, float]:
-    """CPU time so far of the system under test, by part (from /proc), and of this process."""
+def cpu_seconds(root: int, parts: dict[str, int]) -> dict[str, float]:
+    """CPU time so far (from /proc) of the hotline process, its children (synthesis workers), the
+    named processes (``parts``) and their children, and of this process."""
     stats: dict[int, tuple[int, int]] = {}  # pid → (parent, utime + stime ticks)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -149,29 +184,17 @@ def cpu_seconds(root: int, rasa_pids: list[int]) -> dict[str, float]:
         except OSError:
             continue
         stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-
-    def part(pid: int) -> str | None:
-        ancestor = pid
-        while ancestor in stats:
-            if ancestor in rasa_pids:
-                try:
-                    action = b"rasa_sdk" in Path(f"/proc/{ancestor}/cmdline").read_bytes()
-                except OSError:
-                    action = False
-                return "action server" if action else "Rasa server"
-            if ancestor == root:
-                return "backend + gateway + Vosk" if pid == root else "synthesis workers"
-            ancestor = stats[ancestor][0]
-        return None
-
+    names = {pid: name for name, pid in parts.items()} | {root: "backend + gateway + Vosk"}
     groups: dict[str, float] = {}
     for pid, (_, ticks) in stats.items():
-        name = part(pid)
-        if name is not None:
+        ancestor = pid
+        while ancestor in stats and ancestor not in names:
+            ancestor = stats[ancestor][0]
+        if ancestor in names:
+            name = "synthesis workers" if ancestor == root != pid else names[ancestor]
             groups[name] = groups.get(name, 0.0) + ticks / os.sysconf("SC_CLK_TCK")
     own = os.times()
-    groups["callers (this process)"] = own.user + own.system
-    return groups
+    return groups | {"callers (this process)": own.user + own.system}
 
 
 def analyse(calls: list[dict], stamps: list[dict]) -> list[dict]:
@@ -182,7 +205,7 @@ def analyse(calls: list[dict], stamps: list[dict]) -> list[dict]:
         own = sorted((s for s in stamps if s["call_sid"] == call["call_sid"]), key=lambda s: s["endpoint"])
         ends = call["endpoints"]
         for i, (sent, first) in enumerate(zip(ends, call["answered"])):
-            later = ends[i + 1] if i + 1 < len(ends) else float("inf")
+            later = ends[i + 1] if i + 1 < len(ends) and ends[i + 1] == ends[i + 1] else float("inf")
             match = next((s for s in own if sent <= s["endpoint"] < later), None)
             if match is None or first != first:
                 rows.append({"missing": 1.0})
@@ -212,14 +235,17 @@ def wait_for_quiet(max_load: float, max_wait_s: float) -> float:
 def render(results: dict, meta: dict) -> str:
     out = [SECTION, "", f"**Date** {meta['date']}. **Machine** {meta['machine']}. **Load** (1/5/15 min) "
            f"{meta['load_start']} at the start, {meta['load_end']} at the end. **Command** `{meta['command']}`.", "",
-           "| simultaneous calls | load at start | turns answered (of sent) | end of utterance → first audio "
-           "p50 / p95, ms | target | met? |", "|---|---|---|---|---|---|"]
+           "| simultaneous calls | load at start / end | turns answered (of sent; calls dropped) | end of utterance → "
+           "first audio p50 / p95, ms | target | met? | first round after start: p50 / p95 ms (calls dropped) |",
+           "|---|---|---|---|---|---|---|"]
     for n, res in results.items():
         p50, p95 = pct(res["rows"], "end-to-end")
         answered = sum("end-to-end" in r for r in res["rows"])
         target, met = ("p50 ≤ 300 / p95 ≤ 700", "yes" if p50 <= 300 and p95 <= 700 else "no") if n == 10 else ("–", "")
-        out.append(f"| {n} | {res['load']:.2f} | {answered} ({len(res['rows'])}) | **{p50:.0f} / {p95:.0f}** | "
-                   f"{target} | {met} |")
+        c50, c95 = pct(res["cold"], "end-to-end")
+        out.append(f"| {n} | {res['load']:.2f} / {res['load_end']:.2f} | {answered} ({len(res['rows'])}; "
+                   f"{res['dropped']}) | **{p50:.0f} / {p95:.0f}** | {target} | {met} | {c50:.0f} / {c95:.0f} "
+                   f"({res['cold_dropped']}) |")
     names = [name for name, _, _ in STAGES] + ["worker queue", "inbound line → gateway", "outbound gateway → line"]
     out += ["", "Per stage, p50 / p95 ms (hotline stamps; the three named stages in bold):", "",
             "| calls | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
@@ -273,7 +299,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
     levels = [int(n) for n in args.levels.split(",")]
-    needed = 1 + sum(n * (args.single_rounds if n == 1 else 1) for n in levels)
+    needed = 1 + sum(n * (1 + (args.single_rounds if n == 1 else 1)) for n in levels)
     load_start = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     server = subprocess.Popen([sys.executable, "-m", "bench.ivr_bench", "serve", "--workdir", str(workdir),
                                "--callers", str(needed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -288,19 +314,24 @@ def main() -> None:
     config = EndpointConfig(threshold_dbfs=settings.speech_threshold_dbfs, start_ms=settings.speech_start_ms,
                             end_silence_ms=CallProfile.for_call(settings).endpoint_silence_ms(settings),
                             max_utterance_ms=settings.max_utterance_ms)
-    audio = [mulaw.encode(speech_factories.espeak_phone_pcm(text, workdir)) for text in KOREAN]
+    speech = Sentences(workdir)
     phones = list(info["phones"])
-    asyncio.run(run_level(info, phones, 1, 1, audio, config, "WU"))  # warm-up: Rasa's first turns trace graphs
+    asyncio.run(run_level(info, phones, 1, 1, speech, config, "WU"))  # warm-up: Rasa's first turns trace graphs
     results = {}
     for n in levels:
         load = wait_for_quiet(args.max_load, args.max_wait_s)
-        before, t0 = cpu_seconds(server.pid, info["rasa_pids"]), time.monotonic()
-        calls = asyncio.run(run_level(info, phones, n, args.single_rounds if n == 1 else 1, audio, config, f"L{n:02d}"))
+        # First round: n calls at once, as after a start (recognisers new); then the measured round(s).
+        cold = asyncio.run(run_level(info, phones, n, 1, speech, config, f"C{n:02d}"))
+        before, t0 = cpu_seconds(server.pid, info["parts"]), time.monotonic()
+        calls = asyncio.run(run_level(info, phones, n, args.single_rounds if n == 1 else 1, speech, config,
+                                      f"L{n:02d}"))
         wall = time.monotonic() - t0
-        after = cpu_seconds(server.pid, info["rasa_pids"])
+        after = cpu_seconds(server.pid, info["parts"])
         time.sleep(0.5)
         stamps = [json.loads(line) for line in (workdir / "timing.jsonl").read_text().splitlines() if line]
-        results[n] = {"rows": analyse(calls, stamps), "wall_s": wall, "load": load,
+        results[n] = {"rows": analyse(calls, stamps), "cold": analyse(cold, stamps), "wall_s": wall, "load": load,
+                      "dropped": sum(c["dropped"] is not None for c in calls), "load_end": os.getloadavg()[0],
+                      "cold_dropped": sum(c["dropped"] is not None for c in cold),
                       "cpu": {k: after[k] - before.get(k, 0.0) for k in after}}
         print(f"{n} calls: end-to-end p50/p95 {pct(results[n]['rows'], 'end-to-end')} ms", flush=True)
     server.stdin.close()
