@@ -48,3 +48,16 @@ def test_clerk_still_sees_the_subtree_and_reviewer_can_revoke(web_app):
     assert reviewer.post(f"/console/review/orders/{order_id}/revoke", {"reason": "核实为虚假服务"}).status_code == 303
     with unit_of_work(web_app.state.sessions) as session:
         assert session.get(Order, order_id).state == "revoked"
+
+
+def test_clerk_pages_show_no_decision_forms_but_a_plain_note(web_app):
+    ensure_clerk(web_app)
+    order_id = completed_order(web_app, "zhou", "lin", minutes=60)
+    clerk = console_a.http_console(web_app.url, CLERK)
+    reviewer = console_a.http_console(web_app.url, "hunan_road")
+    path = f"/console/orders/{order_id}"
+    clerk_page, reviewer_page = clerk.client.get(path).text, reviewer.client.get(path).text
+    assert f'action="/console/review/orders/{order_id}/revoke"' in reviewer_page
+    assert f'action="/console/review/orders/{order_id}/revoke"' not in clerk_page
+    assert "只有审核员或管理员可以处理" in clerk_page and "只有审核员或管理员可以处理" not in reviewer_page
+    assert "/revoke" not in clerk.client.get("/console/review").text
