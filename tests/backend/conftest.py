@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from backend.api.state import AppState
 from backend.core.db import unit_of_work
 from backend.core.scratch import migrated_state, scratch_postgres_schema
+from tests.availability import unavailable
 
 POSTGRES_URL = os.environ.get("YINLING_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 SERVICE_TOKEN = "test-service-token"
@@ -40,7 +41,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'yinling.db'}"
         return
     if not postgres_available():
-        pytest.skip(_pg_reason[0])
+        unavailable(_pg_reason[0])
     with scratch_postgres_schema(POSTGRES_URL) as url:
         yield url
 

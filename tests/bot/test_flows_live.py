@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.availability import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -44,7 +45,7 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
 @pytest.fixture(scope="module")
 def backend_url(tmp_path_factory):
     if not BACKEND_PYTHON.exists():
-        pytest.skip("the backend environment .venv is not built (make env)")
+        unavailable("the backend environment .venv is not built (make env)")
     port = free_port()
     db = tmp_path_factory.mktemp("backend") / "yinling.db"
     env = {**os.environ, "YINLING_ENV": "dev", "DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),

@@ -26,6 +26,7 @@ from tests.backend.conftest import SERVICE_TOKEN, make_state
 from tests.ivr.servers import RasaProcesses, ServerThread, rasa_ready
 from tests.ivr.simulator import TwilioRestSimulator
 from tests.speech import factories as speech_factories
+from tests.availability import unavailable
 
 AUTH_TOKEN = "test-twilio-auth-token-0123456789"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -80,7 +81,7 @@ def synthesiser(speech_settings) -> Synthesiser:
 def rasa(backend, tmp_path_factory):
     reason = rasa_ready()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     with RasaProcesses(backend.url, SERVICE_TOKEN, tmp_path_factory.mktemp("rasa")) as processes:
         yield processes
 

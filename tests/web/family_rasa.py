@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ivr.servers import RasaProcesses, rasa_ready
+from tests.availability import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -14,7 +15,7 @@ def family_rasa(web_app, tmp_path_factory):
     """Rasa (1–5 min to load here) calling back into the web app's API with its service token."""
     reason = rasa_ready()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     with RasaProcesses(web_app.url, web_app.service_token, tmp_path_factory.mktemp("family-rasa")) as rasa:
         before = web_app.state.settings
         web_app.state.settings = before.model_copy(update={"rasa_url": rasa.url})  # the proxy reads it per request

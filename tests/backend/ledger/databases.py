@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 
 from backend.api.state import AppState
 from backend.catalogue.catalogue import sync_catalogue
@@ -17,6 +16,7 @@ from backend.core.scratch import scratch_postgres_schema
 from backend.ledger.journal import ensure_head
 from backend.models import Base
 from tests.backend.conftest import POSTGRES_URL, _pg_reason, postgres_available
+from tests.availability import unavailable
 
 KEPT = {"service_items"}  # the catalogue `db upgrade` loads; nothing the ledger writes
 
@@ -28,7 +28,7 @@ def fresh_url(kind: str, directory: Path) -> Iterator[str]:
         yield f"sqlite:///{directory / f'yinling-{uuid.uuid4().hex[:8]}.db'}"
         return
     if not postgres_available():
-        pytest.skip(_pg_reason[0])
+        unavailable(_pg_reason[0])
     with scratch_postgres_schema(POSTGRES_URL) as url:
         yield url
 

@@ -15,6 +15,7 @@ from backend.orders.service import NewOrder, create_order
 from tests import factories
 from tests.backend.conftest import POSTGRES_URL, make_state, postgres_available
 from tests.backend.matching.conftest import tomorrow_at
+from tests.availability import unavailable
 
 VOLUNTEERS = 50
 
@@ -22,7 +23,7 @@ VOLUNTEERS = 50
 @pytest.mark.postgres
 def test_fifty_simultaneous_accepts__exactly_one_wins():
     if not postgres_available():
-        pytest.skip("PostgreSQL is not answering; this race test needs a server with row locks")
+        unavailable("PostgreSQL is not answering; this race test needs a server with row locks")
     with scratch_postgres_schema(POSTGRES_URL) as url:
         state = make_state(url)
         with unit_of_work(state.sessions) as s:
