@@ -34,7 +34,7 @@ class Service:
 def services() -> list[Service]:
     model = ROOT / "var" / "models" / "bot" / "yinling.tar.gz"
     return [
-        Service("backend", [APP_PY, "-m", "backend.run"], f"http://127.0.0.1:{BACKEND_PORT}/health",
+        Service("backend", [APP_PY, "-m", "yinling.run"], f"http://127.0.0.1:{BACKEND_PORT}/health",
                 f"http://127.0.0.1:{BACKEND_PORT}/docs"),
         Service("actions", [BOT_PY, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(ACTIONS_PORT)],
                 f"http://127.0.0.1:{ACTIONS_PORT}/health", f"http://127.0.0.1:{ACTIONS_PORT}/webhook"),

@@ -1,4 +1,6 @@
-"""`yinling`: database, demo data, ledger verification, backup/restore, paper back-fill, serving."""
+"""The backend's commands: database, demo data, ledger verification, backup/restore, paper back-fill.
+
+The `yinling` command (``yinling.cli``) adds ``serve`` and ``speech …``, which need the other packages."""
 from __future__ import annotations
 
 import sys
@@ -133,21 +135,3 @@ def import_paper(csv_path: Path, recorded_by: str) -> None:
     except YinlingError as exc:
         _fail(exc)
     click.echo(f"imported {len(orders)} paper record(s): orders {[o.id for o in orders]}")
-
-
-@main.command("serve")
-def serve() -> None:
-    """Start the backend API (as `make run` does, without the other services)."""
-    from backend.run import serve_backend
-    serve_backend()
-
-
-def _register_optional_groups() -> None:
-    try:
-        from speech.cli import speech
-    except ImportError:  # the speech package is optional for the backend alone
-        return
-    main.add_command(speech)
-
-
-_register_optional_groups()

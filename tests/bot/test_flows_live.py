@@ -50,7 +50,7 @@ def backend_url(tmp_path_factory):
     db = tmp_path_factory.mktemp("backend") / "yinling.db"
     env = {**os.environ, "YINLING_ENV": "dev", "DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),
            "YINLING_DISPATCH_INTERVAL_SECONDS": "0", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([str(BACKEND_PYTHON), "-m", "backend.run"], cwd=ROOT, env=env,
+    process = subprocess.Popen([str(BACKEND_PYTHON), "-m", "yinling.run"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

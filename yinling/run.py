@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import uvicorn
 
-from backend.api.app import create_app
 from backend.api.state import AppState
 from backend.core.bootstrap import prepare_database, seed_demo
-from backend.core.config import get_settings
+from backend.core.config import Settings, get_settings
 from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
-from ivr.app import attach_ivr
-from web.app import attach_web
+from yinling.app import assemble
 
 
-def banner(settings) -> str:
+def banner(settings: Settings) -> str:
     base = settings.base_url
     lines = [
         "",
@@ -32,18 +30,15 @@ def banner(settings) -> str:
     return "\n".join(lines)
 
 
-def serve_backend() -> None:
+def serve() -> None:
     settings = get_settings()
     state = AppState.from_settings(settings)
     prepare_database(state)
     if seed_demo(state):
         print("demo data seeded into", state.engine.url.render_as_string(hide_password=True))
     print(banner(settings), flush=True)
-    app = create_app(state=state)
-    attach_ivr(app)  # the hotline's webhooks, Media Streams gateway and browser phone, beside the API
-    attach_web(app)  # the operator console and the family chat pages
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(assemble(state), host=settings.host, port=settings.port, log_level="info")
 
 
 if __name__ == "__main__":
-    serve_backend()
+    serve()
