@@ -1,0 +1,135 @@
+"""The independent evaluation set (tests/bot/eval/independent.yml) is well formed.
+
+Pure stdlib + PyYAML, no model: runs in either environment. It checks that every label is
+a real intent of bot/domain.yml or a real service of backend/catalogue/services.yml, that
+the set is large and spread enough (issue 12), that nothing is duplicated, and that no
+utterance of the set has been copied into the training data.
+"""
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+EVAL_SET = Path(__file__).resolve().parent / "independent.yml"
+TRAINING_FILES = [*sorted((ROOT / "bot" / "data").rglob("*.yml"))]
+
+ANNOTATION = re.compile(r"\]\([^)]*\)|\]\{[^}]*\}")
+KEYS = {"text", "intent", "service", "when", "speaker", "situation", "ambiguous", "note"}
+SPEAKERS = {"elder", "elder_hearing", "elder_memory", "child", "grandchild", "spouse", "volunteer"}
+MIN_ITEMS = 400
+MIN_PER_SERVICE = 6
+MIN_PER_INTENT = 5
+# Copy guard: utterances of at least this many characters (no punctuation) must not occur in a
+# training example. Shorter ones are everyday phrases ("查一下我的预约") that a generator may
+# produce on its own. Coincidences found when the set was first checked against bot/data,
+# written independently before that check (README "Overlap with training data"):
+GUARD_MIN_CHARS = 8
+KNOWN_COINCIDENCES = {"我的时间必还剩多少"}
+
+
+def _load(path: Path):
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _key(text: str) -> str:
+    """Comparison form: NFKC, no whitespace or punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+@pytest.fixture(scope="module")
+def items():
+    data = _load(EVAL_SET)
+    assert isinstance(data, list)
+    return data
+
+
+@pytest.fixture(scope="module")
+def intents():
+    return set(_load(ROOT / "bot" / "domain.yml")["intents"])
+
+
+@pytest.fixture(scope="module")
+def services():
+    return {row["slug"] for row in _load(ROOT / "backend" / "catalogue" / "services.yml")}
+
+
+def test_every_item_has_known_labels(items, intents, services):
+    problems = []
+    for n, item in enumerate(items):
+        where = f"item {n} {item.get('text')!r}"
+        if not isinstance(item, dict) or set(item) - KEYS:
+            problems.append(f"{where}: unknown keys {set(item) - KEYS}")
+            continue
+        for field in ("text", "intent", "speaker", "situation"):
+            if not isinstance(item.get(field), str) or not item[field].strip():
+                problems.append(f"{where}: missing {field}")
+        if item.get("intent") not in intents:
+            problems.append(f"{where}: intent {item.get('intent')!r} not in bot/domain.yml")
+        if item.get("speaker") not in SPEAKERS:
+            problems.append(f"{where}: speaker {item.get('speaker')!r} not one of {sorted(SPEAKERS)}")
+        ambiguous = item.get("ambiguous", False)
+        if ambiguous is not True and "ambiguous" in item:
+            problems.append(f"{where}: ambiguous must be true or absent")
+        if ambiguous and not item.get("note"):
+            problems.append(f"{where}: an ambiguous item needs a note")
+        if "note" in item and not ambiguous:
+            problems.append(f"{where}: note only on ambiguous items")
+        if "service" in item:
+            if item["intent"] != "request_service":
+                problems.append(f"{where}: service only on request_service")
+            if item["service"] not in services:
+                problems.append(f"{where}: service {item['service']!r} not in services.yml")
+        elif item.get("intent") == "request_service" and not ambiguous:
+            problems.append(f"{where}: request_service without service")
+        if "when" in item and item["when"] not in item["text"]:
+            problems.append(f"{where}: when {item['when']!r} is not a span of the text")
+    assert not problems, "\n".join(problems)
+
+
+def test_size_and_spread(items, intents, services):
+    clear = [i for i in items if not i.get("ambiguous")]
+    assert len(items) >= MIN_ITEMS
+    per_service = Counter(i["service"] for i in clear if i["intent"] == "request_service")
+    thin = {s: per_service.get(s, 0) for s in services if per_service.get(s, 0) < MIN_PER_SERVICE}
+    assert not thin, f"services with fewer than {MIN_PER_SERVICE} examples: {thin}"
+    per_intent = Counter(i["intent"] for i in clear)
+    thin = {i: per_intent.get(i, 0) for i in intents if per_intent.get(i, 0) < MIN_PER_INTENT}
+    assert not thin, f"intents with fewer than {MIN_PER_INTENT} examples: {thin}"
+    share = per_intent["request_service"] / len(clear)
+    assert 0.35 <= share <= 0.55, f"service requests are {share:.0%} of the set"
+
+
+def test_no_duplicates(items):
+    seen = Counter(_key(i["text"]) for i in items)
+    dups = [t for t, n in seen.items() if n > 1]
+    assert not dups, f"duplicated utterances: {dups}"
+
+
+def _training_lines():
+    """Each line of the training files in comparison form, entity annotations removed."""
+    lines = []
+    for path in TRAINING_FILES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = ANNOTATION.sub("]", line)
+            if key := _key(line):
+                lines.append(key)
+    return lines
+
+
+def test_nothing_copied_into_training_data(items):
+    """No longer utterance occurs in a training example (the set is never trained on)."""
+    lines = _training_lines()
+    assert lines, "no training data found under bot/data"
+    leaked = [
+        i["text"] for i in items
+        if len(key := _key(i["text"])) >= GUARD_MIN_CHARS
+        and key not in KNOWN_COINCIDENCES
+        and any(key in line for line in lines)
+    ]
+    assert not leaked, f"evaluation utterances found in bot/data: {leaked}"
