@@ -267,16 +267,20 @@ def render(results: dict, meta: dict) -> str:
 
 
 def write_section(path: Path, generated: str) -> None:
-    """Add or replace this benchmark's section; hand-written notes after the marker are kept."""
+    write_section_for(path, SECTION, MARKER, generated)
+
+
+def write_section_for(path: Path, section: str, marker: str, generated: str) -> None:
+    """Add or replace a benchmark's section; hand-written notes after the marker are kept."""
     text = path.read_text()
-    if SECTION not in text:
+    if section not in text:
         path.write_text(text.rstrip("\n") + "\n\n" + generated + "\n")
         return
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
+    start = text.index(section)
+    end = text.find("\n## ", start + len(section))
     end = len(text) if end < 0 else end + 1
     old = text[start:end]
-    notes = old.split(MARKER, 1)[1] if MARKER in old else "\n"
+    notes = old.split(marker, 1)[1] if marker in old else "\n"
     path.write_text(text[:start] + generated + notes.rstrip("\n") + "\n" + ("\n" if end < len(text) else "") + text[end:])
 
 

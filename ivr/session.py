@@ -2,7 +2,9 @@
 the synthesiser, the keypad menu and the call record. Decisions are made by the pure steps in
 ``ivr.dialogue`` and ``ivr.keypad``; this class only carries them out.
 
-Audio is handled inline (it must never wait); everything that waits on another service (the
+The gateway's read loop never waits on recognition: a media frame is queued for the call's audio
+task (recording, recognition, barge-in, silence counting, in arrival order), so keys, marks and
+keep-alives are read while audio is decoded. Everything that waits on another service (the
 assistant, the backend, synthesis) runs in one worker task, one turn at a time and in order,
 so a caller's key presses and sentences are answered in the order given.
 """
@@ -51,6 +53,8 @@ class CallSession:
         self.playback = Playback(send, stream_sid, None)
         self._work: asyncio.Queue = asyncio.Queue()
         self._worker: asyncio.Task | None = None
+        self._audio: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._listener: asyncio.Task | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     async def begin(self) -> None:
@@ -64,6 +68,7 @@ class CallSession:
             log.warning("ivr: call %s in keypad mode: %s", self.grant.call_sid, exc)
             self.keypad_mode = True
         self._worker = asyncio.get_running_loop().create_task(self._run_worker())
+        self._listener = asyncio.get_running_loop().create_task(self._listen())
         if self.keypad_mode:
             self._work.put_nowait(("say", [prompts.RECOGNITION_OFF, keypad.menu_prompt(keypad.MenuState(), [])]))
         else:
@@ -77,6 +82,9 @@ class CallSession:
         self.ended = True
         if self._worker is not None:
             self._worker.cancel()
+        if self._listener is not None:  # the audio already received is heard out, then recognition ends
+            self._audio.put_nowait(None)
+            await asyncio.wait([self._listener])
         if self.recogniser is not None:
             try:
                 for event in await self.recogniser.finish():
@@ -91,6 +99,18 @@ class CallSession:
 
     # -- inbound ----------------------------------------------------------------------------
     async def on_media(self, payload: bytes) -> None:
+        """Queue a caller frame for the audio task; returns at once."""
+        if not self.ended:
+            self._audio.put_nowait(payload)
+
+    async def _listen(self) -> None:
+        while (payload := await self._audio.get()) is not None:
+            try:
+                await self._heard(payload)
+            except Exception:  # noqa: BLE001 - one bad frame must not stop listening
+                log.exception("ivr: call %s: audio frame failed", self.grant.call_sid)
+
+    async def _heard(self, payload: bytes) -> None:
         if self.recorder is not None:
             self.recorder.caller(payload)
         speaking = False

@@ -25,6 +25,7 @@ Exceptions (every one derives from ``SpeechError``; each says when it is raised)
     ├── ModelDownloadError      download-model could not fetch or unpack the archive
     │   └── ChecksumMismatch    the archive's SHA-256 differs from the pinned one
     ├── AudioFormatError        audio declared with a rate/encoding/width we do not accept
+    ├── VadUnavailable          no onnxruntime or Silero VAD model: energy endpointing is used
     ├── RecogniserClosed        audio fed to a call recogniser after ``close()``
     └── SynthesisError          the synthesiser produced no audio, timed out or its worker died
         └── VoiceUnavailable    espeak-ng or the requested voice is not installed
@@ -38,6 +39,7 @@ from speech.errors import (
     ModelUnavailable,
     RecogniserClosed,
     SpeechError,
+    VadUnavailable,
     SynthesisError,
     VoiceUnavailable,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "SpeechStarted",
     "Synthesiser",
     "SynthesisError",
+    "VadUnavailable",
     "VoiceUnavailable",
     "Word",
     "get_settings",

@@ -40,6 +40,10 @@ class AudioFormatError(SpeechError):
     code = "speech_audio_format"
 
 
+class VadUnavailable(SpeechError):
+    code = "speech_vad_unavailable"
+
+
 class RecogniserClosed(SpeechError):
     code = "speech_recogniser_closed"
 

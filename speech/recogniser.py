@@ -2,9 +2,14 @@
 
 ``CallRecogniser`` (one per call, opened by ``speech.service.RecognitionService``) takes the call's audio in any chunk sizes and returns events:
 ``SpeechStarted`` (barge-in), ``PartialResult`` and ``FinalUtterance``. Its ``feed`` is one loop
-over 20 ms frames driven by the pure endpointing step; Vosk only sees audio from just before
-speech starts until the utterance ends, always in the service's thread pool, so the event loop
-never blocks on decoding and a quiet line costs no decoding at all.
+over 20 ms frames driven by the call's ``TurnTaker`` (Silero VAD and the end-of-turn policy, or
+the old energy threshold); Vosk only sees audio from just before speech starts until the
+utterance ends, always in the service's thread pool, and a quiet line costs no decoding at all.
+
+Decoding runs beside the frames, not in their way: each 100 ms batch is handed to the pool as a
+task chained after the previous one, and ``feed`` returns without waiting for it, so speech
+start (barge-in) and the end of a turn are found at line pace even when decoding lags. Partial
+results come back with a later ``feed``; only the final result of an utterance is waited for.
 """
 from __future__ import annotations
 
@@ -12,14 +17,13 @@ import asyncio
 import logging
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any, Callable, Literal, Sequence, TypeVar
 
 import numpy as np
 
 from speech import mulaw, pcm
 from speech.asr_text import normalise_transcript
-from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
+from speech.endpointing import Boundary
 from speech.errors import RecogniserClosed
 from speech.events import EndReason, FinalUtterance, PartialResult, RecognitionEvent, SpeechStarted, Word
 from speech.frames import FRAME_MS, FrameBuffer
@@ -27,6 +31,7 @@ from speech.grammars import usable_phrases
 from speech.profile import CallProfile
 from speech.resample import StreamResampler
 from speech.settings import SpeechSettings
+from speech.turn_taker import TurnTaker
 from speech.vosk_engine import Segment, VoskDecoder, model_knows
 
 log = logging.getLogger(__name__)
@@ -52,15 +57,14 @@ class CallRecogniser:
         self._encoding, self.sample_rate = encoding, sample_rate
         self._frame_samples = sample_rate * FRAME_MS // 1000
         self._frames = FrameBuffer(self._frame_samples * (1 if encoding == "mulaw" else 2))
-        self._config = EndpointConfig(
-            frame_ms=FRAME_MS, threshold_dbfs=settings.speech_threshold_dbfs, start_ms=settings.speech_start_ms,
-            end_silence_ms=profile.endpoint_silence_ms(settings), max_utterance_ms=settings.max_utterance_ms,
-        )
-        self._state = EndpointState()
-        self._preroll: deque[np.ndarray] = deque(maxlen=max(settings.preroll_ms, settings.speech_start_ms) // FRAME_MS)
+        self._turn = TurnTaker(settings, profile, sample_rate, FRAME_MS)
+        self._preroll: deque[np.ndarray] = deque(maxlen=max(settings.preroll_ms, self._turn.preroll_ms) // FRAME_MS)
         self._free = decoder or VoskDecoder(model, settings.model_sample_rate)
         self._release = release
         self._steps = 0  # decoding steps running in the pool
+        self._pending: asyncio.Task | None = None  # the last batch handed to the pool (chained)
+        self._ready: list[RecognitionEvent] = []  # partial results decoded since the last feed
+        self._failed: RecogniserClosed | None = None
         self._restricted: VoskDecoder | None = None
         self._wanted_phrases: tuple[str, ...] | None = None
         self._decoder = self._free
@@ -80,6 +84,7 @@ class CallRecogniser:
         """Restrict the next utterances to ``phrases`` (e.g. ``grammars.YES_NO_CN``); None lifts
         the restriction. Phrases with words the model does not know are dropped (logged); if none
         is left, free speech stays on. Takes effect from the next utterance, never mid-utterance."""
+        self._turn.expect_yes_no(bool(phrases))  # a read-back: a short answer may end the turn quickly
         if not phrases:
             self._wanted_phrases = None
             return
@@ -92,19 +97,32 @@ class CallRecogniser:
 
     def set_profile(self, profile: CallProfile) -> None:
         """Follow a changed pace (elder mode lengthens the silence that ends an utterance)."""
-        self._config = replace(self._config, end_silence_ms=profile.endpoint_silence_ms(self._settings))
+        self._turn.set_profile(profile)
 
     @property
     def in_speech(self) -> bool:
-        return self._state.in_speech
+        return self._turn.in_speech
+
+    def hint_text(self, text: str) -> None:
+        """Tell the end-of-turn policy the caller's words so far when they are known from
+        elsewhere than this call's decoder (the benchmarks' scripted callers)."""
+        self._turn.hint_text(text)
+
+    @property
+    def turn_taking(self) -> str:
+        """"vad" or "energy" (the setting, or energy when Silero could not be loaded)."""
+        return self._turn.mode
 
     async def feed(self, chunk: bytes) -> list[RecognitionEvent]:
         """Process a chunk of the call's audio (any length) and return what it produced."""
         if self._closed:
             raise RecogniserClosed("audio fed after the call recogniser was closed")
+        if self._failed is not None:
+            raise self._failed
         events: list[RecognitionEvent] = []
         for frame in self._frames.push(chunk):
             await self._frame(self._samples(frame), events)
+        events[:0], self._ready = self._ready, []
         return events
 
     async def finish(self) -> list[RecognitionEvent]:
@@ -112,12 +130,13 @@ class CallRecogniser:
         events: list[RecognitionEvent] = []
         if not self._closed:
             tail = self._samples(self._frames.drain())
-            if len(tail) and self._state.in_speech:
+            if len(tail) and self._turn.in_speech:
                 self._queue(tail)
                 self._samples_seen += len(tail)
-            if self._state.in_speech and self._utt_fed_samples:
+            if self._turn.in_speech and self._utt_fed_samples:
                 await self._finalise("end_of_stream", events)
-                self._state = EndpointState()
+            elif self._pending is not None:
+                await asyncio.wait([self._pending])
             self.close()
         return events
 
@@ -140,15 +159,15 @@ class CallRecogniser:
 
     async def _frame(self, samples: np.ndarray, events: list[RecognitionEvent]) -> None:
         self._samples_seen += len(samples)
-        was_in_speech = self._state.in_speech
-        self._state, boundary = step(self._state, pcm.level_dbfs(samples), self._config)
+        was_in_speech = self._turn.in_speech
+        boundary = self._turn.push(samples)
         if boundary is Boundary.STARTED:
             self._begin_utterance(samples)
-            events.append(SpeechStarted(at_s=round(self._now() - self._config.start_ms / 1000, 3)))
+            events.append(SpeechStarted(at_s=round(self._now() - self._turn.start_ms / 1000, 3)))
         elif not was_in_speech:
             self._preroll.append(samples)
             return
-        elif self._state.silence_ms > _FED_SILENCE_MS:
+        elif self._turn.silence_ms > _FED_SILENCE_MS:
             self._skip(len(samples))
         else:
             self._queue(samples)
@@ -158,7 +177,7 @@ class CallRecogniser:
             await self._finalise("max_length", events)
             self._begin_utterance(None)
         elif sum(len(b) for b in self._batch) * 1000 >= _DECODE_BATCH_MS * self.sample_rate:
-            await self._decode(events)
+            self._schedule_decode()
 
     def _queue(self, samples: np.ndarray) -> None:
         self._batch.append(samples)
@@ -216,17 +235,37 @@ class CallRecogniser:
         finally:
             self._steps -= 1
 
-    async def _decode(self, events: list[RecognitionEvent]) -> None:
+    def _schedule_decode(self) -> None:
+        """Hand the batch to the pool after the previous one, without waiting for it."""
         audio, decoder = self._take_batch(last=False), self._decoder
-        segment, partial = await self._in_executor(_accept_and_peek, decoder, audio)
+        self._pending = asyncio.get_running_loop().create_task(self._decode(self._pending, decoder, audio))
+
+    async def _decode(self, previous: asyncio.Task | None, decoder: VoskDecoder, audio: bytes) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        if self._closed or self._failed is not None:
+            return
+        try:
+            segment, partial = await self._in_executor(_accept_and_peek, decoder, audio)
+        except RecogniserClosed as exc:
+            self._failed = exc
+            return
+        if decoder is not self._decoder:
+            return
         if segment is not None and segment.words:
             self._segments.append(segment)
         text = normalise_transcript(" ".join([s.text for s in self._segments] + [partial]).replace(UNKNOWN_WORD, ""))
         if text and text != self._last_partial:
             self._last_partial = text
-            events.append(PartialResult(text))
+            self._turn.hint_text(text)
+            self._ready.append(PartialResult(text))
 
     async def _finalise(self, reason: EndReason, events: list[RecognitionEvent]) -> None:
+        if self._pending is not None:  # the utterance's earlier batches first, in order
+            await asyncio.wait([self._pending])
+            self._pending = None
+        if self._failed is not None:
+            raise self._failed
         audio, decoder = self._take_batch(last=True), self._decoder
         segments = self._segments + await self._in_executor(_accept_and_finish, decoder, audio)
         words = tuple(
@@ -234,7 +273,7 @@ class CallRecogniser:
             for s in segments for w in s.words if w.text != UNKNOWN_WORD
         )
         raw = " ".join(w.text for w in words)
-        end_s = self._now() - (self._config.end_silence_ms / 1000 if reason == "silence" else 0.0)
+        end_s = self._now() - (self._turn.ended_silence_ms / 1000 if reason == "silence" else 0.0)
         events.append(FinalUtterance(
             text=normalise_transcript(raw), raw_text=raw, words=words, start_s=round(self._utt_start_s, 3),
             end_s=round(end_s, 3), reason=reason, grammar=decoder.grammar is not None,

@@ -44,6 +44,16 @@ class SpeechSettings(BaseSettings):
     max_utterance_ms: int = Field(20000, ge=1000, description="Longer speech is cut here.")
     preroll_ms: int = Field(300, ge=0, description="Audio kept before the detected start.")
 
+    # --- turn-taking (speech/turn.py; "energy" = the fixed-silence threshold above, for comparison)
+    turn_taking: Literal["vad", "energy"] = Field("vad", description="Silero VAD + end-of-turn policy, or energy.")
+    vad_model_path: Path | None = Field(None, description="Silero VAD ONNX file; default: faster-whisper's.")
+    vad_margin_db: float = Field(6.0, ge=0, description="Caller speech is this much louder than the room.")
+    turn_start_ms: int = Field(160, ge=20, description="Voice that starts an utterance (and barges in).")
+    turn_quick_ms: int = Field(300, ge=100, description="Silence ending a yes/no answer at a read-back.")
+    turn_complete_ms: int = Field(450, ge=100, description="Silence ending words that make a whole request.")
+    turn_elder_ms: int = Field(1400, ge=100, description="Silence ending a turn the words say nothing about.")
+    turn_continue_ms: int = Field(2200, ge=100, description="Silence ending words that stop mid-phrase.")
+
     # --- synthesis ---------------------------------------------------------------------
     voice: str = Field("cmn", description="espeak-ng voice name.")
     normal_rate_wpm: int = Field(230, ge=80, le=450, description="espeak rate, ordinary calls.")

@@ -8,6 +8,8 @@ utterance are the next line of a script. The audio path itself is tested with Vo
 ``VoskTimedScript`` (the hotline benchmark): the real Vosk call recogniser hears the audio, so
 endpointing and decoding cost what they cost, but each final carries the next Mandarin script
 line instead of Vosk's (Korean) words, because the assistant behind it understands Mandarin.
+Once Vosk reports words, the script line is also what the end-of-turn policy is told the caller
+is saying (a perfect streaming recogniser's words, whole from the first partial).
 
 ``ScriptedAssistant``: answers like Rasa's REST channel would, from a list of canned turns,
 for tests of the gateway's own behaviour that must not depend on the trained bot.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 
-from speech import CallProfile, FinalUtterance, SpeechStarted, Word
+from speech import CallProfile, FinalUtterance, PartialResult, SpeechStarted, Word
 from speech import pcm
 from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
 from speech.frames import FRAME_BYTES, FrameBuffer
@@ -82,7 +84,10 @@ class VoskTimedScript:
         self.inner, self.lines = inner, deque(lines)
 
     async def feed(self, chunk: bytes) -> list:
-        return [self._swap(e) if isinstance(e, FinalUtterance) else e for e in await self.inner.feed(chunk)]
+        events = await self.inner.feed(chunk)
+        if self.lines and any(isinstance(e, PartialResult) for e in events):
+            self.inner.hint_text(self.lines[0])  # the words the caller is saying, for the end-of-turn policy
+        return [self._swap(e) if isinstance(e, FinalUtterance) else e for e in events]
 
     def _swap(self, final: FinalUtterance) -> FinalUtterance:
         line = self.lines.popleft() if self.lines else "好的"

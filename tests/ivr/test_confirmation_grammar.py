@@ -58,7 +58,8 @@ class WatchedRecogniser:
 async def test_vosk_decodes_the_answer_to_a_read_back_with_the_grammar_and_free_speech_after(
         backend, hotline_factory, vosk, tmp_path):
     def korean(text: str) -> bytes:
-        return mulaw.encode(speech_factories.espeak_phone_pcm(text, tmp_path)) + silence(2.0)
+        # Line silence first: Twilio streams the line from the moment the call connects.
+        return silence(0.5) + mulaw.encode(speech_factories.espeak_phone_pcm(text, tmp_path)) + silence(2.0)
 
     watched: list[WatchedRecogniser] = []
 

@@ -19,7 +19,8 @@ LONG_GREETING = [Reply(text="您好，我是银龄助手。您可以说约服务
 
 
 def korean_speech(tmp_path) -> bytes:
-    return mulaw.encode(speech_factories.espeak_phone_pcm("안녕하세요 도와주세요", tmp_path))
+    # Line silence first: Twilio streams the line from the moment the call connects.
+    return silence(0.5) + mulaw.encode(speech_factories.espeak_phone_pcm("안녕하세요 도와주세요", tmp_path))
 
 
 async def test_caller_speaking_during_playback_sends_clear(backend, hotline_factory, vosk, tmp_path):

@@ -72,3 +72,27 @@ def as_mulaw(*parts: np.ndarray) -> bytes:
 
 def chunks(data: bytes, size: int = 160) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+TV_LINES = ("今天的天气很好，我们去公园散步吧", "新闻联播现在开始播送今天的主要内容", "这个产品的价格非常便宜，欢迎大家购买",
+            "他说明天要去北京出差，下周才回来", "比赛进行到第二节，主队领先三分", "请各位观众朋友继续收看")
+
+
+def tv_babble(seconds: float, cache_dir: Path, seed: int = 11) -> np.ndarray:
+    """A TV across the room: six Mandarin voices (espeak-ng cmn) talking at once, looped, as float."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * PHONE_RATE)
+    mix = np.zeros(n)
+    for text in TV_LINES:
+        voice = np.concatenate([espeak_phone_pcm(text, cache_dir, voice="cmn").astype(np.float64),
+                                np.zeros(PHONE_RATE // 3)])
+        mix += np.roll(np.tile(voice, n // len(voice) + 1)[:n], int(rng.integers(0, 3 * PHONE_RATE)))
+    return mix
+
+
+def under(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``noise`` scaled to ``snr_db`` below the RMS of ``speech``'s voiced 20 ms frames (int16 out)."""
+    frames = [speech[i:i + 160].astype(np.float64) for i in range(0, len(speech) - 159, 160)]
+    voiced = np.concatenate([f for f in frames if np.sqrt(np.mean(f ** 2)) > 32768 * 10 ** (-45 / 20)])
+    scale = np.sqrt(np.mean(voiced ** 2)) / np.sqrt(np.mean(noise ** 2)) / 10 ** (snr_db / 20)
+    return np.clip(noise * scale, -32768, 32767).astype(np.int16)

@@ -21,6 +21,16 @@ GREETING = "안녕하세요 오늘 날씨가 좋네요"
 YES_NO = ["네", "아니요"]
 
 
+@pytest.fixture(scope="module")
+def service(service: RecognitionService) -> RecognitionService:
+    """These tests pin the recogniser's mechanics under the fixed-silence energy endpointer (exact
+    silences, speech from the first frame); the VAD turn-taking has its own tests (test_turn_taking)."""
+    svc = RecognitionService(settings(turn_taking="energy"), store=service.store)
+    svc.start()
+    yield svc
+    svc.close()
+
+
 def _normal(service: RecognitionService) -> CallProfile:
     return CallProfile.for_call(service.settings, elder=False)
 
@@ -234,7 +244,7 @@ def test_call_recogniser__satisfies_the_ivr_protocol(service):
 
 
 def test_call__service_stopped_under_a_live_call_closes_it_cleanly(service, audio_dir):
-    svc = RecognitionService(settings(), store=service.store)
+    svc = RecognitionService(settings(turn_taking="energy"), store=service.store)
     svc.start()
 
     async def scenario():

@@ -45,7 +45,7 @@ class RecordingDecoder:
 
 def test_call__twenty_minute_monologue_is_cut_into_bounded_utterances(service, monkeypatch):
     monkeypatch.setattr(recogniser_module, "VoskDecoder", RecordingDecoder)
-    svc = RecognitionService(settings(max_utterance_ms=20_000), store=service.store)
+    svc = RecognitionService(settings(max_utterance_ms=20_000, turn_taking="energy"), store=service.store)
     svc.start()
 
     async def scenario():
@@ -77,7 +77,7 @@ def _rss_mb() -> float:
 
 
 def test_call__continuous_speech_with_real_vosk_is_cut_and_memory_stays_flat(service, audio_dir):
-    svc = RecognitionService(settings(max_utterance_ms=6_000), store=service.store)
+    svc = RecognitionService(settings(max_utterance_ms=6_000, turn_taking="energy"), store=service.store)
     svc.start()
     sentence = espeak_phone_pcm("네 아니요 네 아니요 네 아니요", audio_dir)
     audio = as_mulaw(*([sentence] * int(np.ceil(30 * 8000 / len(sentence)))))
