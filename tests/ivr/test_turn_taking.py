@@ -63,7 +63,8 @@ async def test_tv_babble_under_a_prompt_does_not_barge_in_and_the_callers_turn_e
         stream = await place_call(hotline, backend.new_elder()["phone"], "CA" + "7b" * 16, echo_marks=False)
         await stream.wait_for(lambda: stream.marks, what="greeting")
         await stream.audio(line, realtime=True, speed=4)
-        await stream.wait_for(lambda: len(assistant.received) >= 2, timeout=40, what="the caller's turn")
+        await stream.wait_for(lambda: len(assistant.received) >= 2, timeout=40,
+                              what=f"the caller's turn ({[type(e).__name__ for e in watched[0].events]})")
         await stream.stop()
     [recogniser] = watched
     starts = [e.at_s for e in recogniser.events if isinstance(e, SpeechStarted)]
