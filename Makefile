@@ -90,9 +90,11 @@ bench: sysdeps env
 	$(VENV)/bin/python -m bench.matching_bench
 	$(VENV)/bin/python -m bench.speech_bench --write docs/benchmarks.md
 
-# Hotline latency: end of utterance -> first outbound audio, 1/10/20 simulated calls (needs the bot model).
+# Hotline latency: end of the caller's last word -> first outbound audio, 1/10/20 simulated calls, both
+# turn-taking modes side by side (needs the bot model); then cut-offs and noise (no servers).
 bench-ivr: sysdeps env env-bot bot-model
 	$(VENV)/bin/python -m bench.ivr_bench --write docs/benchmarks.md
+	$(VENV)/bin/python -m bench.turn_bench --write docs/benchmarks.md
 
 bench-bot: env-bot
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m bench.bot_bench --write docs/benchmarks.md

@@ -1,6 +1,11 @@
-"""Hotline latency benchmark (issue 6): end of the caller's utterance → first audio of the answer.
+"""Hotline latency benchmark (issues 6, 13): end of the caller's last word → first audio of the answer.
 
     .venv/bin/python -m bench.ivr_bench [--levels 1,10,20] [--single-rounds 4] [--write docs/benchmarks.md]
+
+Two hotlines run side by side in the same server process, on the same backend, Rasa and synthesis
+workers: one with the default turn-taking (``vad``: Silero VAD and the end-of-turn policy) and one
+with today's fixed-silence energy endpointing (``energy``); each level is measured on both, one
+after the other.
 
 The system under test runs in a child process, as ``make run`` runs it: the backend (SQLite) and
 the hotline (``ivr`` app: gateway, real Vosk with the Korean test model, espeak-ng synthesis
@@ -12,9 +17,9 @@ Each caller says Korean espeak-ng sentences (Vosk really decodes them: endpointi
 decode cost what they cost), but the words handed to Rasa are the lines of a Mandarin script
 (``tests.ivr.scripted.VoskTimedScript``), since no Mandarin model can be downloaded here and Rasa
 understands only Mandarin: balance, stars, then booking a meal delivery (read-back, 行). Stages come from the
-hotline's ``ivr.timing`` stamps; the end-to-end figure from this process's own clock: from
-sending the frame that completes the endpoint silence (found with the gateway's own endpointing
-step) to receiving the first media message of the answer. Both use CLOCK_MONOTONIC.
+hotline's ``ivr.timing`` stamps; the end-to-end figure (perceived latency) from this process's
+own clock: from sending the last voiced frame of the caller's utterance (the end of the last word,
+from the audio) to receiving the first media message of the answer. Both use CLOCK_MONOTONIC.
 """
 from __future__ import annotations
 
@@ -36,8 +41,6 @@ import numpy as np
 import websockets
 
 from speech import mulaw
-from speech.endpointing import EndpointConfig
-from speech.profile import CallProfile
 
 SCRIPT = ["我还有多少时间币", "我现在几星了", "俺想预约送饭", "明天中午吧", "不用了", "行"]
 # What the callers say (Korean espeak-ng audio): a different combination for every utterance of every
@@ -49,8 +52,10 @@ HOW = ["", "꼭", "좀"]
 YES = ["네", "네 좋아요", "예 맞아요", "네 그렇게 해 주세요"]
 LISTEN_CAP_S, THINK_S, QUIET_S, ANSWER_TIMEOUT_S = 4.0, 0.5, 0.8, 60.0
 SECTION = "## Hotline latency (issue 6)"
+MODES = ("energy", "vad")
+MODE_NAMES = {"energy": "energy, fixed 1.5 s silence (before)", "vad": "VAD + end-of-turn policy (default)"}
 MARKER = "<!-- end of generated hotline numbers; notes below are kept on re-runs -->"
-STAGES = [("recognition final", "endpoint", "final"), ("Rasa + actions", "asked", "answered"),
+STAGES = [("endpointer wait", "said_end", "endpoint"), ("recognition final", "endpoint", "final"), ("Rasa + actions", "asked", "answered"),
           ("synthesis (first clause)", "answered", "first_audio")]
 
 
@@ -100,29 +105,37 @@ def serve(workdir: Path, callers: int) -> None:
     with unit_of_work(state.sessions) as session:
         station = factories.station_tree(session)["comm_a"]
         phones = [factories.person(session, state.policy, station, name=f"热线老人{i}").phone for i in range(callers)]
-    speech_settings = speech_factories.settings(synth_workers=2)
-    recognition, synthesiser = RecognitionService(speech_settings), Synthesiser(speech_settings)
-    recognition.start()
+    speech_settings = {mode: speech_factories.settings(synth_workers=2, turn_taking=mode) for mode in MODES}
+    synthesiser = Synthesiser(speech_settings["vad"])
+    first = RecognitionService(speech_settings[MODES[0]])
+    recognition = {MODES[0]: first} | {m: RecognitionService(speech_settings[m], store=first.store) for m in MODES[1:]}
+    for service in recognition.values():
+        service.start()
     synthesiser.start()
-    with ServerThread(create_app(state=state), "backend") as backend, \
-            RasaProcesses(backend.url, SERVICE_TOKEN, workdir) as rasa:
-        settings = ivr_settings(backend.url, rasa_url=rasa.url, min_confidence=0.0)
+
+    def hotline(mode: str, backend_url: str, rasa_url: str) -> ServerThread:
+        settings = ivr_settings(backend_url, rasa_url=rasa_url, min_confidence=0.0)
         services = IvrServices(
-            settings=settings, speech_settings=speech_settings, tokens=StreamTokens(settings.stream_token_ttl_s),
+            settings=settings, speech_settings=speech_settings[mode], tokens=StreamTokens(settings.stream_token_ttl_s),
             backend=BackendClient(settings), assistant=RasaAssistant(settings), speaker=synthesiser,
             transferrer=Transferrer(settings, http_client=TwilioRestSimulator(ACCOUNT_SID, AUTH_TOKEN)),
-            open_recogniser=lambda profile: VoskTimedScript(recognition.open_call(profile), SCRIPT))
-        with ServerThread(create_ivr_app(services=services), "ivr") as ivr:
-            action_server, rasa_server = rasa.processes
-            print(json.dumps({"ivr": ivr.url, "phones": phones,
-                              "parts": {"action server": action_server.pid, "Rasa server": rasa_server.pid}}), flush=True)
-            sys.stdin.read()  # until the benchmark closes our stdin
-    recognition.close()
+            open_recogniser=lambda profile: VoskTimedScript(recognition[mode].open_call(profile), SCRIPT))
+        return ServerThread(create_ivr_app(services=services), f"ivr-{mode}")
+
+    with ServerThread(create_app(state=state), "backend") as backend, \
+            RasaProcesses(backend.url, SERVICE_TOKEN, workdir) as rasa, \
+            hotline("energy", backend.url, rasa.url) as energy, hotline("vad", backend.url, rasa.url) as vad:
+        action_server, rasa_server = rasa.processes
+        print(json.dumps({"ivr": {"energy": energy.url, "vad": vad.url}, "phones": phones,
+                          "parts": {"action server": action_server.pid, "Rasa server": rasa_server.pid}}), flush=True)
+        sys.stdin.read()  # until the benchmark closes our stdin
+    for service in recognition.values():
+        service.close()
     synthesiser.close()
 
 
 # -- Twilio's side: simulated callers ----------------------------------------------------------------
-async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes], config: EndpointConfig) -> dict:
+async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes]) -> dict:
     from tests.ivr.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
     from tests.ivr.simulator import PacedLine, SimulatedStream, post_webhook, stream_parameters
 
@@ -131,7 +144,7 @@ async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes], 
                                     {"CallSid": call_sid, "From": phone, "To": "+862568712349", "AccountSid": ACCOUNT_SID})
     stream = SimulatedStream(ivr_url.replace("http", "ws") + "/ivr/stream", call_sid, stream_parameters(answer.text))
     await stream.connect()
-    line = PacedLine(stream, config)
+    line = PacedLine(stream)
     answered: list[float] = []
 
     async def listen(since: float) -> None:
@@ -150,25 +163,22 @@ async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes], 
         await listen(0.0)  # the greeting
         answered.clear()
         for speech in audio:
-            said = len(line.endpoints)
             await line.say(speech)
-            await line.quiet_until(lambda: len(line.endpoints) > said, 10)
-            await listen(line.endpoints[-1])
+            await listen(line.said_ends[-1])
         await stream.stop()
     except websockets.ConnectionClosed as exc:  # an overloaded gateway misses keepalive pings
         dropped = str(exc)
         await stream.close()
     missing = [float("nan")] * len(audio)  # turns never answered (or never said: the call was dropped)
-    return {"call_sid": call_sid, "endpoints": (line.endpoints + missing)[:len(audio)],
+    return {"call_sid": call_sid, "endpoints": (line.said_ends + missing)[:len(audio)],
             "answered": (answered + missing)[:len(audio)], "dropped": dropped}
 
 
-async def run_level(info: dict, phones: list[str], calls: int, rounds: int, speech: Sentences,
-                    config: EndpointConfig, tag: str) -> list[dict]:
+async def run_level(ivr_url: str, phones: list[str], calls: int, rounds: int, speech: Sentences,
+                    tag: str) -> list[dict]:
     async def caller(i: int) -> list[dict]:
         await asyncio.sleep(i * 5.0 / calls)  # calls come in over 5 s, not all in the same instant
-        return [await one_call(info["ivr"], phones.pop(), f"CA{tag}{i:03d}{r:02d}".ljust(34, "0"), speech.for_call(),
-                               config)
+        return [await one_call(ivr_url, phones.pop(), f"CA{tag}{i:03d}{r:02d}".ljust(34, "0"), speech.for_call())
                 for r in range(rounds)]
     return [call for calls_of in await asyncio.gather(*(caller(i) for i in range(calls))) for call in calls_of]
 
@@ -211,8 +221,8 @@ def analyse(calls: list[dict], stamps: list[dict]) -> list[dict]:
                 rows.append({"missing": 1.0})
                 continue
             ms = lambda a, b: (b - a) * 1000  # noqa: E731
-            rows.append({"end-to-end": ms(sent, first), "inbound line → gateway": ms(sent, match["endpoint"]),
-                         "worker queue": ms(match["final"], match["asked"]),
+            match = {**match, "said_end": sent}
+            rows.append({"end-to-end": ms(sent, first), "worker queue": ms(match["final"], match["asked"]),
                          "outbound gateway → line": ms(match["first_audio"], first),
                          **{name: ms(match[a], match[b]) for name, a, b in STAGES}})
     return rows
@@ -233,37 +243,42 @@ def wait_for_quiet(max_load: float, max_wait_s: float) -> float:
 
 # -- report -----------------------------------------------------------------------------------------
 def render(results: dict, meta: dict) -> str:
+    """``results[calls][mode]``: one measured run per level and turn-taking mode."""
+    cold = any("cold" in res for by_mode in results.values() for res in by_mode.values())
     out = [SECTION, "", f"**Date** {meta['date']}. **Machine** {meta['machine']}. **Load** (1/5/15 min) "
            f"{meta['load_start']} at the start, {meta['load_end']} at the end. **Command** `{meta['command']}`.", "",
-           "| simultaneous calls | load at start / end | turns answered (of sent; calls dropped) | end of utterance → "
-           "first audio p50 / p95, ms | target | met? | first round after start: p50 / p95 ms (calls dropped) |",
-           "|---|---|---|---|---|---|---|"]
-    for n, res in results.items():
-        p50, p95 = pct(res["rows"], "end-to-end")
-        answered = sum("end-to-end" in r for r in res["rows"])
-        target, met = ("p50 ≤ 300 / p95 ≤ 700", "yes" if p50 <= 300 and p95 <= 700 else "no") if n == 10 else ("–", "")
-        c50, c95 = pct(res["cold"], "end-to-end")
-        out.append(f"| {n} | {res['load']:.2f} / {res['load_end']:.2f} | {answered} ({len(res['rows'])}; "
-                   f"{res['dropped']}) | **{p50:.0f} / {p95:.0f}** | {target} | {met} | {c50:.0f} / {c95:.0f} "
-                   f"({res['cold_dropped']}) |")
-    names = [name for name, _, _ in STAGES] + ["worker queue", "inbound line → gateway", "outbound gateway → line"]
-    out += ["", "Per stage, p50 / p95 ms (hotline stamps; the three named stages in bold):", "",
-            "| calls | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for n, res in results.items():
-        cells = [("**{:.0f} / {:.0f}**" if i < len(STAGES) else "{:.0f} / {:.0f}").format(*pct(res["rows"], name))
-                 for i, name in enumerate(names)]
-        out.append(f"| {n} | " + " | ".join(cells) + " |")
-    parts = sorted({p for res in results.values() for p in res["cpu"]})
+           "| simultaneous calls | turn-taking | load at start / end | turns answered (of sent; calls dropped) | "
+           "**end of the caller's last word → first audio** p50 / p95, ms | target | met? |"
+           + (" first round after start: p50 / p95 ms (calls dropped) |" if cold else ""),
+           "|---|---|---|---|---|---|---|" + ("---|" if cold else "")]
+    for n, by_mode in results.items():
+        for mode, res in by_mode.items():
+            p50, p95 = pct(res["rows"], "end-to-end")
+            answered = sum("end-to-end" in r for r in res["rows"])
+            target, met = ("p50 ≤ 800 / p95 ≤ 1300", "yes" if p50 <= 800 and p95 <= 1300 else "no") \
+                if n == 10 else ("–", "")
+            row = (f"| {n} | {MODE_NAMES[mode]} | {res['load']:.2f} / {res['load_end']:.2f} | {answered} "
+                   f"({len(res['rows'])}; {res['dropped']}) | **{p50:.0f} / {p95:.0f}** | {target} | {met} |")
+            if cold:
+                c50, c95 = pct(res.get("cold", []), "end-to-end")
+                row += f" {c50:.0f} / {c95:.0f} ({res.get('cold_dropped', 0)}) |"
+            out.append(row)
+    names = [name for name, _, _ in STAGES] + ["worker queue", "outbound gateway → line"]
+    out += ["", "Per stage, p50 / p95 ms (hotline stamps; *endpointer wait* = last word sent → the frame that "
+            "ended the turn reached the endpointer):", "",
+            "| calls | turn-taking | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
+    for n, by_mode in results.items():
+        for mode, res in by_mode.items():
+            cells = ["{:.0f} / {:.0f}".format(*pct(res["rows"], name)) for name in names]
+            out.append(f"| {n} | {mode} | " + " | ".join(cells) + " |")
+    parts = sorted({p for by_mode in results.values() for res in by_mode.values() for p in res["cpu"]})
     out += ["", "CPU use during each run, % of one core (wall time of the run in brackets):", "",
-            "| calls | " + " | ".join(parts) + " |", "|---" * (len(parts) + 1) + "|"]
-    for n, res in results.items():
-        out.append(f"| {n} ({res['wall_s']:.0f} s) | " + " | ".join(
-            f"{100 * res['cpu'].get(p, 0.0) / res['wall_s']:.0f}" for p in parts) + " |")
-    p50_10 = pct(results.get(10, next(iter(results.values())))["rows"], "end-to-end")[0]
-    out += ["", f"**Endpoint silence, not included above:** {meta['endpoint_ms']} ms of silence ends an utterance "
-            f"(elder mode, every call's default; {meta['ordinary_endpoint_ms']} ms ordinary), so a caller hears the "
-            f"answer about {meta['endpoint_ms'] + p50_10:.0f} ms after they stop talking (p50, 10 calls).", "", MARKER]
-    return "\n".join(out)
+            "| calls | turn-taking | " + " | ".join(parts) + " |", "|---" * (len(parts) + 2) + "|"]
+    for n, by_mode in results.items():
+        for mode, res in by_mode.items():
+            out.append(f"| {n} ({res['wall_s']:.0f} s) | {mode} | " + " | ".join(
+                f"{100 * res['cpu'].get(p, 0.0) / res['wall_s']:.0f}" for p in parts) + " |")
+    return "\n".join(out + ["", MARKER])
 
 
 def write_section(path: Path, generated: str) -> None:
@@ -293,17 +308,17 @@ def main() -> None:
     parser.add_argument("--max-load", type=float, default=2.0,
                         help="before each run, wait for the 1-minute load average to fall to this (the machine is shared)")
     parser.add_argument("--max-wait-s", type=float, default=600, help="longest such wait; then run anyway")
+    parser.add_argument("--cold-round", action="store_true",
+                        help="before each measured run, one round of calls right after the previous level")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--callers", type=int, default=0)
     args = parser.parse_args()
     if args.command == "serve":
         serve(args.workdir, args.callers)
         return
-    from tests.speech import factories as speech_factories
-
     workdir = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
     levels = [int(n) for n in args.levels.split(",")]
-    needed = 1 + sum(n * (1 + (args.single_rounds if n == 1 else 1)) for n in levels)
+    needed = len(MODES) * (1 + sum(n * (int(args.cold_round) + (args.single_rounds if n == 1 else 1)) for n in levels))
     load_start = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     server = subprocess.Popen([sys.executable, "-m", "bench.ivr_bench", "serve", "--workdir", str(workdir),
                                "--callers", str(needed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -313,39 +328,41 @@ def main() -> None:
     if not first:
         raise SystemExit(f"the hotline did not start; see {workdir / 'server.log'}")
     info = json.loads(first)
-    print(f"hotline, backend and Rasa up after {time.monotonic() - started:.0f} s ({workdir})", flush=True)
-    settings = speech_factories.settings()
-    config = EndpointConfig(threshold_dbfs=settings.speech_threshold_dbfs, start_ms=settings.speech_start_ms,
-                            end_silence_ms=CallProfile.for_call(settings).endpoint_silence_ms(settings),
-                            max_utterance_ms=settings.max_utterance_ms)
+    print(f"hotlines, backend and Rasa up after {time.monotonic() - started:.0f} s ({workdir})", flush=True)
     speech = Sentences(workdir)
     phones = list(info["phones"])
-    asyncio.run(run_level(info, phones, 1, 1, speech, config, "WU"))  # warm-up: Rasa's first turns trace graphs
-    results = {}
+    for mode in MODES:  # warm-up: Rasa's first turns trace graphs; each hotline's first recognisers
+        asyncio.run(run_level(info["ivr"][mode], phones, 1, 1, speech, f"W{mode[0].upper()}"))
+    results: dict = {}
     for n in levels:
-        load = wait_for_quiet(args.max_load, args.max_wait_s)
-        # First round: n calls at once, as after a start (recognisers new); then the measured round(s).
-        cold = asyncio.run(run_level(info, phones, n, 1, speech, config, f"C{n:02d}"))
-        before, t0 = cpu_seconds(server.pid, info["parts"]), time.monotonic()
-        calls = asyncio.run(run_level(info, phones, n, args.single_rounds if n == 1 else 1, speech, config,
-                                      f"L{n:02d}"))
-        wall = time.monotonic() - t0
-        after = cpu_seconds(server.pid, info["parts"])
-        time.sleep(0.5)
-        stamps = [json.loads(line) for line in (workdir / "timing.jsonl").read_text().splitlines() if line]
-        results[n] = {"rows": analyse(calls, stamps), "cold": analyse(cold, stamps), "wall_s": wall, "load": load,
-                      "dropped": sum(c["dropped"] is not None for c in calls), "load_end": os.getloadavg()[0],
-                      "cold_dropped": sum(c["dropped"] is not None for c in cold),
-                      "cpu": {k: after[k] - before.get(k, 0.0) for k in after}}
-        print(f"{n} calls: end-to-end p50/p95 {pct(results[n]['rows'], 'end-to-end')} ms", flush=True)
+        for mode in MODES:
+            load = wait_for_quiet(args.max_load, args.max_wait_s)
+            url, tag = info["ivr"][mode], f"{mode[0].upper()}{n:02d}"
+            res: dict = {}
+            if args.cold_round:  # n calls at once, as after a start (recognisers new); then the measured round(s)
+                cold = asyncio.run(run_level(url, phones, n, 1, speech, "C" + tag))
+                res.update(cold_calls=cold, cold_dropped=sum(c["dropped"] is not None for c in cold))
+            before, t0 = cpu_seconds(server.pid, info["parts"]), time.monotonic()
+            calls = asyncio.run(run_level(url, phones, n, args.single_rounds if n == 1 else 1, speech, "L" + tag))
+            wall = time.monotonic() - t0
+            after = cpu_seconds(server.pid, info["parts"])
+            time.sleep(0.5)
+            stamps = [json.loads(line) for line in (workdir / "timing.jsonl").read_text().splitlines() if line]
+            if "cold_calls" in res:
+                res["cold"] = analyse(res.pop("cold_calls"), stamps)
+            res.update(rows=analyse(calls, stamps), wall_s=wall, load=load, load_end=os.getloadavg()[0],
+                       dropped=sum(c["dropped"] is not None for c in calls),
+                       cpu={k: after[k] - before.get(k, 0.0) for k in after})
+            results.setdefault(n, {})[mode] = res
+            print(f"{n} calls, {mode}: end of last word → first audio p50/p95 {pct(res['rows'], 'end-to-end')} ms",
+                  flush=True)
     server.stdin.close()
     server.wait(timeout=120)
     meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"nproc {os.cpu_count()} ({platform.processor() or platform.machine()}), Python "
                        f"{platform.python_version()}", "load_start": load_start,
             "load_end": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
-            "command": ".venv/bin/python -m bench.ivr_bench" + (f" --write {args.write}" if args.write else ""),
-            "endpoint_ms": config.end_silence_ms, "ordinary_endpoint_ms": settings.endpoint_silence_ms}
+            "command": " ".join([".venv/bin/python -m bench.ivr_bench"] + sys.argv[1:])}
     report = render(results, meta)
     print(report)
     Path("var/bench").mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ class SpeechSettings(BaseSettings):
     # --- turn-taking (speech/turn.py; "energy" = the fixed-silence threshold above, for comparison)
     turn_taking: Literal["vad", "energy"] = Field("vad", description="Silero VAD + end-of-turn policy, or energy.")
     vad_model_path: Path | None = Field(None, description="Silero VAD ONNX file; default: faster-whisper's.")
-    vad_margin_db: float = Field(6.0, ge=0, description="Caller speech is this much louder than the room.")
+    vad_margin_db: float = Field(3.0, ge=0, description="Caller speech is this much louder than the room.")
     turn_start_ms: int = Field(160, ge=20, description="Voice that starts an utterance (and barges in).")
     turn_quick_ms: int = Field(300, ge=100, description="Silence ending a yes/no answer at a read-back.")
     turn_complete_ms: int = Field(450, ge=100, description="Silence ending words that make a whole request.")

@@ -37,7 +37,7 @@ class TurnConfig:
     start_ms: int = 160
     speech_prob: float = 0.5
     keep_prob: float = 0.35
-    margin_db: float = 6.0
+    margin_db: float = 3.0
     quick_ms: int = 300
     complete_ms: int = 450
     elder_ms: int = 1400

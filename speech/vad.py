@@ -10,8 +10,8 @@ handset's microphone and the TV across the room; that level difference is what t
   onnxruntime nor the file is there (the recogniser then falls back to energy endpointing).
 - ``LineVad``: one per call. ``push(samples)`` takes one 20 ms frame of 8 kHz int16 audio and returns
   a ``VadFrame`` (speech probability of the latest 32 ms window, frame level, background level).
-- ``Background``: the background level, the 90th percentile of recent frames heard while the caller
-  was not speaking (so a TV's loud syllables count as background, not its quiet gaps). The call's
+- ``Background``: the background level, the 75th percentile of recent frames heard while the caller
+  was not speaking (so most of a TV's syllables count as background, not just its quiet gaps). The call's
   first ``min_frames`` (0.4 s, while the greeting starts) all count and no speech can start; after
   that a frame counts once it is ``lag`` frames (1 s) old with no speech started meanwhile, so
   the onset of the caller's own speech, which Silero may score several windows late, is not
@@ -101,7 +101,7 @@ class Background:
     """Recent non-speech frame levels; ``level`` is their ``percentile``-th percentile (never below
     ``quiet_dbfs``), or +inf until ``min_frames`` have been counted."""
 
-    def __init__(self, frames: int = 150, percentile: float = 90.0, quiet_dbfs: float = -60.0,
+    def __init__(self, frames: int = 150, percentile: float = 75.0, quiet_dbfs: float = -60.0,
                  min_frames: int = 20, lag: int = 50):
         self._levels: deque[float] = deque(maxlen=frames)
         self._recent: deque[float] = deque()

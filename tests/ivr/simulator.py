@@ -8,7 +8,7 @@
   ``media``, ``mark`` and ``clear`` messages and, like Twilio, echoes a mark once the audio
   before it has "played" (at once, or never when told to hold marks);
 - ``PacedLine``: a caller's line streamed in real time for a whole call (speech, then line
-  silence), knowing which frame ends each utterance (the benchmark's clock starts there);
+  silence), knowing when the last word of each utterance was sent (the benchmark's clock starts there);
 - ``TwilioRestSimulator``: Twilio's REST API for ``calls(sid).update(...)``, as a twilio
   ``HttpClient``: it checks the account and credentials, records each update and answers
   with a call resource the way Twilio does (404 for an unknown call).
@@ -34,7 +34,6 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
 from speech import mulaw
-from speech.endpointing import Boundary, EndpointConfig, EndpointState, step
 from speech.pcm import level_dbfs, read_wav
 from speech.resample import resample
 
@@ -191,14 +190,16 @@ class SimulatedStream:
 
 class PacedLine:
     """A caller's line as Twilio streams it: one 20 ms frame every 20 ms for the whole call,
-    speech when the caller talks and line silence otherwise. It runs the gateway's own pure
-    endpointing step over every frame it sends, so it knows exactly which frame ends each
-    utterance and when that frame left (``endpoints``, ``time.monotonic()``)."""
+    speech when the caller talks and line silence otherwise. ``said_ends``: for each utterance,
+    when (``time.monotonic()``) its last voiced frame (≥ ``VOICED_DBFS``) left: the end of the
+    caller's last word, taken from the audio itself, not from any endpointer."""
 
-    def __init__(self, stream: SimulatedStream, config: EndpointConfig):
-        self.stream, self.config = stream, config
-        self.state = EndpointState()
-        self.endpoints: list[float] = []
+    VOICED_DBFS = -45.0
+
+    def __init__(self, stream: SimulatedStream):
+        self.stream = stream
+        self.said_ends: list[float] = []
+        self._last_voiced = 0.0
         self._next_at = time.monotonic()
         self._chunk = 0
 
@@ -214,13 +215,13 @@ class PacedLine:
         await self.stream.send({"event": "media", "streamSid": self.stream.stream_sid, "media": {
             "track": "inbound", "chunk": str(self._chunk), "timestamp": str(self._chunk * 20),
             "payload": base64.b64encode(data).decode()}})
-        self.state, boundary = step(self.state, level_dbfs(mulaw.decode(data)), self.config)
-        if boundary is Boundary.ENDED:
-            self.endpoints.append(sent_at)
+        if level_dbfs(mulaw.decode(data)) >= self.VOICED_DBFS:
+            self._last_voiced = sent_at
 
     async def say(self, audio: bytes) -> None:
         for i in range(0, len(audio) - FRAME + 1, FRAME):
             await self.frame(audio[i:i + FRAME])
+        self.said_ends.append(self._last_voiced)
 
     async def quiet_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         """Line silence until ``condition()`` holds (True) or ``timeout`` seconds pass (False)."""
