@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, Request, WebSocket
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -51,6 +52,47 @@ class BrowserCall(BaseModel):
     caller: str = Field("", max_length=32, description="The number the demo caller pretends to call from.")
 
 
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def browser_grant(services: IvrServices, caller: str) -> dict:
+    """A one-time stream token for a browser 'call' as ``caller`` (whoever asks has been checked)."""
+    call_sid = f"BR{secrets.token_hex(16)}"
+    token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=caller.strip(), mode="browser"))
+    return {"call_sid": call_sid, "token": token, "stream_path": "/ivr/stream"}
+
+
+def browser_phone_router(services: IvrServices) -> APIRouter:
+    """The browser phone's routes. ``IVR_BROWSER_PHONE``: off → none; local → the page and its sessions,
+    for clients on this machine only (`make run`'s demo: any number); operators → only the script here,
+    the page and its sessions are the console's (/console/phone: login, and numbers in scope only)."""
+    router = APIRouter(prefix="/ivr/phone", include_in_schema=False)
+    mode = services.settings.browser_phone
+    if mode == "off":
+        return router
+
+    @router.get("/phone.js")
+    async def phone_script() -> FileResponse:
+        return FileResponse(STATIC / "phone.js", media_type="text/javascript; charset=utf-8")
+
+    if mode != "local":
+        return router
+
+    def local_only(request: Request) -> None:
+        if (request.client.host if request.client else "") not in LOOPBACK:
+            raise HTTPException(404)  # a local demo does not exist for anyone else
+
+    @router.get("", dependencies=[Depends(local_only)])
+    async def phone_page() -> FileResponse:
+        return FileResponse(STATIC / "phone.html", media_type="text/html; charset=utf-8")
+
+    @router.post("/session", dependencies=[Depends(local_only)])
+    async def phone_session(body: BrowserCall) -> dict:
+        return browser_grant(services, body.caller)
+
+    return router
+
+
 def ivr_router(services: IvrServices) -> APIRouter:
     """Every IVR route under ``/ivr``: webhooks, the Media Streams websocket, the browser phone."""
     router = APIRouter(prefix="/ivr", tags=["ivr"])
@@ -59,24 +101,6 @@ def ivr_router(services: IvrServices) -> APIRouter:
     @router.websocket("/stream")
     async def stream(websocket: WebSocket) -> None:
         await handle_stream(websocket, services)
-
-    if services.settings.browser_phone:
-        @router.get("/phone", include_in_schema=False)
-        async def phone_page() -> FileResponse:
-            return FileResponse(STATIC / "phone.html", media_type="text/html; charset=utf-8")
-
-        @router.get("/phone/phone.js", include_in_schema=False)
-        async def phone_script() -> FileResponse:
-            return FileResponse(STATIC / "phone.js", media_type="text/javascript; charset=utf-8")
-
-        @router.post("/phone/session")
-        async def phone_session(body: BrowserCall, request: Request) -> dict:
-            """A one-time stream token for a browser 'call' (demos, operator training)."""
-            import secrets
-
-            call_sid = f"BR{secrets.token_hex(16)}"
-            token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=body.caller.strip(), mode="browser"))
-            return {"call_sid": call_sid, "token": token, "stream_path": "/ivr/stream"}
 
     return router
 
@@ -112,6 +136,7 @@ def create_ivr_app(settings: IvrSettings | None = None, *, speech_settings: Spee
         services, recognition, synthesiser = build_services(settings or IvrSettings(), speech_settings)
     app = FastAPI(title="Yinling 银龄 hotline", lifespan=lambda _app: ivr_lifespan(services, recognition, synthesiser))
     app.include_router(ivr_router(services))
+    app.include_router(browser_phone_router(services))
     app.state.ivr = services
     return app
 
@@ -121,6 +146,7 @@ def attach_ivr(app: FastAPI, settings: IvrSettings | None = None, *,
     """Serve the IVR from ``app`` too: its routes, and its start/stop around ``app``'s own."""
     services, recognition, synthesiser = build_services(settings or IvrSettings(), speech_settings)
     app.include_router(ivr_router(services))
+    app.include_router(browser_phone_router(services))
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -1,9 +1,10 @@
 """The Rasa assistant as the gateway sees it: text and metadata in, replies out.
 
 ``Assistant`` is the small interface the call handler depends on; ``RasaAssistant`` talks to
-Rasa's REST channel (``POST /webhooks/rest/webhook``). Metadata keys are the ones bot/actions
-read (``channel``, ``phone``; see bot/actions/common.py) plus ``call_sid`` and ``speech_rate``
-for logs and future use. A reply is text to speak, or a custom instruction such as
+Rasa's REST channel (``POST /webhooks/rest/webhook``). The caller's number never travels as a
+plain field: ``RasaAssistant`` turns the call's ``phone`` into a signed, short-lived claim
+(``metadata["claim"]``, trust/claims.py) bound to the call SID, which is all the action server
+believes. Other metadata (``channel``, ``call_sid``, ``speech_rate``) is informational. A reply is text to speak, or a custom instruction such as
 ``{"action": "transfer", "to": "+86…"}`` (bot/actions/handoff.py).
 """
 from __future__ import annotations
@@ -15,6 +16,19 @@ import httpx
 
 from ivr.errors import AssistantUnavailable
 from ivr.settings import IvrSettings
+from trust import claims
+
+# Identity fields a message must not carry in the clear: only the claim says who is calling.
+UNSIGNED_IDENTITY = ("phone", "person_id", claims.METADATA_KEY)
+
+
+def signed_metadata(secret: str, sender: str, metadata: dict) -> dict:
+    """``metadata`` with the caller's number replaced by a claim over (call SID, number, phone channel)."""
+    phone = str(metadata.get("phone") or "").strip() or None
+    out = {key: value for key, value in metadata.items() if key not in UNSIGNED_IDENTITY}
+    out["channel"] = "phone"
+    out[claims.METADATA_KEY] = claims.sign(secret, conversation_id=sender, channel="phone", phone=phone)
+    return out
 
 
 @dataclass(frozen=True)
@@ -55,11 +69,12 @@ class RasaAssistant:
     def __init__(self, settings: IvrSettings, transport: httpx.AsyncBaseTransport | None = None):
         self._http = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.assistant_timeout_s,
                                        transport=transport)
+        self._claim_secret = settings.claim_secret
 
     async def send(self, sender: str, text: str, metadata: dict) -> list[Reply]:
+        body = {"sender": sender, "message": text, "metadata": signed_metadata(self._claim_secret, sender, metadata)}
         try:
-            response = await self._http.post("/webhooks/rest/webhook",
-                                              json={"sender": sender, "message": text, "metadata": metadata})
+            response = await self._http.post("/webhooks/rest/webhook", json=body)
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:

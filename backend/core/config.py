@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trust import local_secrets
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev-service-token", "dev-secret-key"}
 
@@ -23,10 +25,13 @@ class Settings(BaseSettings):
     )
     policy: str = Field("default", description="policy profile name or path to a YAML file")
     timezone: str = "Asia/Shanghai"
-    secret_key: str = Field("dev-secret-key", description="signs operator tokens and keys ID hashes")
-    service_tokens: str = Field(
-        "dev-service-token", description="comma-separated bearer tokens for the bot and IVR"
-    )
+    # Secrets: empty means "not set"; outside prod they then come from var/secrets.env (generated on
+    # first run, trust/local_secrets.py), in prod start-up is refused.
+    secret_key: str = Field("", description="signs operator tokens and keys ID hashes")
+    service_tokens: str = Field("", description="comma-separated bearer tokens for the bot and IVR")
+    claim_secret: str = Field("", description="signs the caller claims the family chat sends the assistant")
+    secrets_file: Path = Field(local_secrets.DEFAULT_PATH, description="where a non-prod install keeps its "
+                               "generated secrets")
     operator_token_hours: int = 12
     host: str = "127.0.0.1"
     port: int = 8000
@@ -35,12 +40,20 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(15.0, description="auto-dispatch pass every N s; 0 turns it off")
 
     @model_validator(mode="after")
-    def _no_placeholder_secrets_in_prod(self) -> "Settings":
+    def _real_secrets(self) -> "Settings":
         if self.env == "prod":
             if self.secret_key in _PLACEHOLDERS or len(self.secret_key) < 16:
                 raise ValueError("YINLING_SECRET_KEY must be set to a real secret (16+ chars) in prod")
-            if any(t.strip() in _PLACEHOLDERS for t in self.service_tokens.split(",")):
-                raise ValueError("YINLING_SERVICE_TOKENS must not contain placeholder tokens in prod")
+            if any(t.strip() in _PLACEHOLDERS or len(t.strip()) < 16 for t in self.service_tokens.split(",")):
+                raise ValueError("YINLING_SERVICE_TOKENS must be set to real tokens (16+ chars each) in prod")
+            if self.claim_secret in _PLACEHOLDERS or len(self.claim_secret) < 16:
+                raise ValueError("YINLING_CLAIM_SECRET must be set to a real secret (16+ chars) in prod")
+            return self
+        if not (self.secret_key and self.service_tokens and self.claim_secret):
+            local = local_secrets.load(self.secrets_file)
+            self.secret_key = self.secret_key or local["YINLING_SECRET_KEY"]
+            self.service_tokens = self.service_tokens or f"{local['YINLING_SERVICE_TOKEN']},{local['IVR_SERVICE_TOKEN']}"
+            self.claim_secret = self.claim_secret or local["YINLING_CLAIM_SECRET"]
         return self
 
     @property

@@ -32,10 +32,11 @@ def scratch_postgres_schema(server_url: str, prefix: str = "t") -> Iterator[str]
 
 
 def migrated_state(url: str, *, policy: str = "default", secret_key: str = "scratch-secret-key-0123456789",
-                   service_token: str = "scratch-service-token") -> AppState:
+                   service_token: str = "scratch-service-token",
+                   claim_secret: str = "scratch-claim-secret-0123456789") -> AppState:
     """An AppState on ``url`` with every migration applied; the background dispatcher is off."""
     settings = Settings(env="test", database_url=url, policy=policy, secret_key=secret_key,
-                        service_tokens=service_token, dispatch_interval_seconds=0)
+                        service_tokens=service_token, claim_secret=claim_secret, dispatch_interval_seconds=0)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, sessions=make_session_factory(engine),
                      policy=load_profile(policy))

@@ -66,6 +66,7 @@ class BackendClient:
             base_url=f"{settings.backend_url}/api/v1", transport=transport, timeout=settings.timeout_s,
             headers={"Authorization": f"Bearer {settings.service_token}"})
         self.outbox = Outbox(settings.outbox_path)
+        self.settings = settings
 
     def close(self) -> None:
         self._http.close()

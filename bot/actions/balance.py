@@ -41,7 +41,7 @@ class ActionCheckStars(Action):
         backend = common.client()
         caller, events = common.find_caller(tracker, backend)
         if caller is None:
-            dispatcher.utter_message(response="utter_not_registered")
+            common.tell_unknown_caller(dispatcher, tracker)
             return events
         try:
             stars = backend.stars(caller["id"])

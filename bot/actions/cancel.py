@@ -82,6 +82,9 @@ class ActionReadBackCancel(Action):
 
 def submit_cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     order = tracker.get_slot("target_order") or {}
+    recipient, _ = common.resolve_recipient(dispatcher, tracker, common.client())
+    if recipient is None or order.get("recipient_id") != recipient["id"]:  # whose order: the claim says
+        return common.clear(*CANCEL_SLOTS)
     body = {"reason": "用户电话取消" if common.channel(tracker) == "phone" else "用户在线取消",
             "channel": common.channel(tracker)}
     key = idempotency_key(common.conversation_id(tracker), "cancel_order", {"order": order.get("id"), **body})

@@ -1,11 +1,18 @@
 """What every action needs: the backend client, the clock, who is calling and for whom.
 
 ``now`` and ``client`` are functions so tests can replace them (monkeypatch) without a network.
+
+Who is calling comes only from the signed claim the front door attached to the latest message
+(``verified_caller``, trust/claims.py): never from a ``phone``/``person_id`` metadata field or a
+``caller`` slot, which anyone able to reach Rasa, or to post a tracker, could set. The caller's
+record is fetched from the backend for each action and not kept in the tracker (docs/bot.md,
+"What the tracker holds").
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.backend_client import BackendClient, BackendError, BackendRefused, BackendUnavailable, NotFound
 from bot.actions.parsing import TZ, parse_phone
 from bot.actions.settings import BotSettings
+from trust import claims
+
+log = logging.getLogger(__name__)
 
 
 def now() -> dt.datetime:
@@ -46,21 +56,71 @@ def channel(tracker: Tracker) -> str:
     return "phone" if value == "phone" else "chat"
 
 
-def find_caller(tracker: Tracker, backend: BackendClient) -> tuple[dict | None, list]:
-    """The caller's PersonPublic (from the slot, else looked up by the channel's phone number or
-    logged-in person id) and the SlotSet events that remember it. None when unknown."""
-    caller = tracker.get_slot("caller")
-    if caller:
-        return caller, []
-    meta = metadata(tracker)
+def verified_caller(tracker: Tracker) -> claims.Claim | None:
+    """The claim of the latest message, if a front door signed it for this conversation and it has
+    not expired; None otherwise (then nothing may be read or written for anyone)."""
+    token = ((tracker.latest_message or {}).get("metadata") or {}).get(claims.METADATA_KEY)
     try:
-        if meta.get("person_id"):
-            caller = backend.person(int(meta["person_id"]))
-        elif parse_phone(str(meta.get("phone") or "")):
-            caller = backend.person_by_phone(parse_phone(str(meta["phone"])))
+        return claims.verify(client().settings.claim_secret, token, conversation_id=tracker.sender_id)
+    except claims.ClaimRefused as exc:
+        log.warning("conversation %s: %s", tracker.sender_id, exc)
+        return None
+
+
+def _subject(claim: claims.Claim) -> str:
+    return f"person:{claim.person_id}" if claim.person_id is not None else f"phone:{parse_phone(claim.phone or '') or ''}"
+
+
+def kept_of_caller(person: dict, subject: str) -> dict:
+    """What the conversation remembers of its caller: who (id, roles) and for whom they may act (the
+    linked elders' ids, names, relations, consent). No phone, birth date, address or coordinates."""
+    return {"subject": subject, "id": person["id"], "roles": list(person.get("roles") or []),
+            "linked_elders": [{key: link.get(key) for key in ("id", "name", "relation", "consent")}
+                              for link in person.get("linked_elders") or []]}
+
+
+def find_caller(tracker: Tracker, backend: BackendClient) -> tuple[dict | None, list]:
+    """The verified caller and the SlotSet events that remember them; None when the claim is
+    missing or invalid, or names nobody registered.
+
+    The ``caller`` slot is only a cache, sealed with the claim secret (a slot written by anyone
+    else does not unseal) and used only for the same person the current claim names; otherwise
+    the caller is looked up by the claim's person id or phone number."""
+    claim = verified_caller(tracker)
+    if claim is None:
+        return None, []
+    subject, secret = _subject(claim), client().settings.claim_secret
+    try:
+        cached = claims.unseal(secret, tracker.get_slot("caller"))
+        if cached.get("subject") == subject and cached.get("id"):
+            return cached, []
+    except claims.ClaimRefused:
+        pass
+    try:
+        if claim.person_id is not None:
+            person = backend.person(claim.person_id)
+        elif parse_phone(claim.phone or ""):
+            person = backend.person_by_phone(parse_phone(claim.phone))
+        else:
+            return None, []
     except NotFound:
-        caller = None
-    return caller, ([SlotSet("caller", caller)] if caller else [])
+        return None, []
+    kept = kept_of_caller(person, subject)
+    return {**kept, "address": person.get("address")}, [SlotSet("caller", claims.seal(secret, kept))]
+
+
+def tell_unknown_caller(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Why nothing can be done for this caller: not verified (offer a person), or not registered."""
+    if verified_caller(tracker) is None:
+        dispatcher.utter_message(response="utter_identity_unverified")
+    else:
+        dispatcher.utter_message(response="utter_not_registered")
+
+
+def caller_phone(tracker: Tracker) -> str | None:
+    """The phone number the hotline verified for this call (None on chat, withheld or unverified)."""
+    claim = verified_caller(tracker)
+    return parse_phone(claim.phone or "") if claim else None
 
 
 def choose_recipient(caller: dict, relation: str | None = None) -> tuple[dict | None, str]:
@@ -88,18 +148,13 @@ def resolve_recipient(dispatcher: CollectingDispatcher, tracker: Tracker,
     """Caller → recipient, telling the caller when neither can be used. Returns (recipient, events)."""
     caller, events = find_caller(tracker, backend)
     if caller is None:
-        dispatcher.utter_message(response="utter_not_registered")
+        tell_unknown_caller(dispatcher, tracker)
         return None, events
     recipient, problem = choose_recipient(caller, tracker.get_slot("relation"))
     if problem:
         dispatcher.utter_message(response="utter_no_consent")
         return None, events
-    if recipient["for_elder"] and not recipient.get("address"):
-        try:
-            recipient["address"] = backend.person(recipient["id"]).get("address")
-        except BackendRefused:
-            pass
-    return recipient, events + [SlotSet("recipient", recipient)]
+    return recipient, events
 
 
 def fetch_for_recipient(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -132,6 +187,6 @@ def clear(*names: str) -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in names]
 
 
-__all__ = ["BackendRefused", "BackendUnavailable", "NotFound", "channel", "choose_recipient", "clear",
-           "client", "conversation_id", "fetch_for_recipient", "find_caller", "metadata", "now", "resolve_recipient",
-           "tell_backend_problem"]
+__all__ = ["BackendRefused", "BackendUnavailable", "NotFound", "caller_phone", "channel", "choose_recipient",
+           "clear", "client", "conversation_id", "fetch_for_recipient", "find_caller", "metadata", "now",
+           "resolve_recipient", "tell_backend_problem", "tell_unknown_caller", "verified_caller"]

@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import common
-from bot.actions.backend_client import BackendError
 from bot.actions.cancel import CANCEL_SLOTS, submit_cancel
 from bot.actions.family import keep_family_link, submit_family_link
 from bot.actions.handoff import start_handoff
@@ -100,7 +99,8 @@ class ActionSlowDown(Action):
 
 
 class ActionSessionStart(Action):
-    """Start a session and remember who is calling (phone number or logged-in family member)."""
+    """Start a session and note the channel. Who is calling is not remembered here: every action
+    checks the claim of the message it answers (common.verified_caller)."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -109,9 +109,4 @@ class ActionSessionStart(Action):
         meta = tracker.get_slot("session_started_metadata") or {}
         events: list = [SessionStarted(), SlotSet("session_started_metadata", meta)]
         events.append(SlotSet("channel", "phone" if meta.get("channel") == "phone" else "chat"))
-        try:
-            caller, found = common.find_caller(tracker, common.client())
-            events += found
-        except BackendError:
-            pass  # looked up again by the first action that needs it
         return events + [ActionExecuted("action_listen")]

@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import common
 from bot.actions.backend_client import BackendError, idempotency_key
 from bot.actions.parsing import normalize_text
+from trust import claims
 
 FAMILY_SLOTS = ("family_link", "family_links", "relation", "pending_confirmation")
 
@@ -92,7 +93,7 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, mode: Mode) -> lis
     backend = common.client()
     caller, events = common.find_caller(tracker, backend)
     if caller is None:
-        dispatcher.utter_message(response="utter_not_registered")
+        common.tell_unknown_caller(dispatcher, tracker)
         return events + common.clear(*FAMILY_SLOTS)
     try:
         links = backend.family_links(caller["id"], consent=mode.lookup)
@@ -101,8 +102,11 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, mode: Mode) -> lis
         return events + common.clear(*FAMILY_SLOTS)
     relation, word = spoken_relation(tracker.latest_message or {})
     relation = relation or tracker.get_slot("relation")
+    secret = backend.settings.claim_secret
     links = [{"id": link["id"], "member_name": link["member_name"], "relation": link["relation"],
-              "word": relation_word(link, relation, word)} for link in narrow_links(links, relation)]
+              "word": relation_word(link, relation, word),
+              "seal": claims.seal(secret, {"link": link["id"], "elder": caller["id"]})}
+             for link in narrow_links(links, relation)]
     if not links:
         dispatcher.utter_message(response=mode.none)
         return events + common.clear(*FAMILY_SLOTS)
@@ -129,14 +133,32 @@ class ActionAskFamilyRevoke(Action):
         return start(dispatcher, tracker, REVOKE)
 
 
+def own_link(link: dict, caller: dict) -> bool:
+    """The link was listed by ``start`` for this caller as the elder (its seal says so)."""
+    try:
+        sealed = claims.unseal(common.client().settings.claim_secret, link.get("seal"))
+    except claims.ClaimRefused:
+        return False
+    return sealed == {"link": link.get("id"), "elder": caller["id"]}
+
+
 def submit_family_link(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     """Affirm: write the consent (or revocation) of the link read back, then ask about the next."""
     mode = MODES[tracker.get_slot("pending_confirmation")]
     link = tracker.get_slot("family_link") or {}
     body = {"consent": mode.write}
     key = idempotency_key(common.conversation_id(tracker), f"family_{mode.name}", {"link": link.get("id"), **body})
+    backend = common.client()
     try:
-        result = common.client().set_family_consent(link["id"], body, key)
+        # Only the verified caller's own links, as the elder: the slot says which, not whose.
+        caller, _ = common.find_caller(tracker, backend)
+        if caller is None:
+            common.tell_unknown_caller(dispatcher, tracker)
+            return common.clear(*FAMILY_SLOTS)
+        if not own_link(link, caller):
+            dispatcher.utter_message(response=mode.none)
+            return common.clear(*FAMILY_SLOTS)
+        result = backend.set_family_consent(link["id"], body, key)
     except BackendError as exc:
         common.tell_backend_problem(dispatcher, exc)
         return common.clear(*FAMILY_SLOTS)

@@ -57,7 +57,7 @@ def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: st
     except BackendError:
         caller, events = None, []
     phone = common.channel(tracker) == "phone"
-    body = {"phone": common.metadata(tracker).get("phone"), "person_id": (caller or {}).get("id"),
+    body = {"phone": common.caller_phone(tracker), "person_id": (caller or {}).get("id"),
             "channel": common.channel(tracker), "conversation_id": common.conversation_id(tracker),
             "transcript": transcript(tracker.events), "reason": reason}
     # One ticket per conversation and reason, however often the caller asks.

@@ -32,7 +32,7 @@ def _home_address(tracker: Tracker) -> str | None:
     except BackendError:
         return None
     recipient, _problem = common.choose_recipient(caller, tracker.get_slot("relation")) if caller else (None, "")
-    if recipient and recipient["for_elder"] and not recipient.get("address"):
+    if recipient and not recipient.get("address"):
         try:
             recipient["address"] = common.client().person(recipient["id"]).get("address")
         except BackendError:

@@ -59,7 +59,10 @@ class ActionSubmitRating(Action):
         if not order or tracker.get_slot("rating") in (None, "-"):
             return common.clear(*RATING_SLOTS)
         backend = common.client()
-        caller, events = common.find_caller(tracker, backend)
+        recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
+        if recipient is None or order.get("recipient_id") != recipient["id"]:
+            return events + common.clear(*RATING_SLOTS)
+        caller, _ = common.find_caller(tracker, backend)
         body = {"stars": int(tracker.get_slot("rating")), "comment": None, "by_person_id": caller["id"]}
         key = idempotency_key(common.conversation_id(tracker), "rate_order", {"order": order["id"], **body})
         try:

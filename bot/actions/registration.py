@@ -41,7 +41,7 @@ class ValidateRegistrationForm(FormValidationAction):
         """The phone channel already knows the number: do not ask for it."""
         if tracker.get_slot("reg_phone"):
             return {}
-        phone = parse_phone(str(common.metadata(tracker).get("phone") or ""))
+        phone = common.caller_phone(tracker)
         return {"reg_phone": phone} if phone else {}
 
     def validate_reg_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -75,6 +75,9 @@ class ActionReadBackRegistration(Action):
 
 
 def submit_registration(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    if common.verified_caller(tracker) is None:  # only through a front door, even for a pending record
+        common.tell_unknown_caller(dispatcher, tracker)
+        return common.clear(*REG_SLOTS)
     body = {"name": tracker.get_slot("reg_name"), "phone": tracker.get_slot("reg_phone"),
             "roles": [tracker.get_slot("reg_role")], "channel": common.channel(tracker),
             "note": "通过语音助手登记，待人工核实"}

@@ -69,7 +69,7 @@ class ValidateGiftForm(FormValidationAction):
         except BackendError as exc:
             common.tell_backend_problem(dispatcher, exc)
             return {"recipient_phone": None}
-        return {"recipient_phone": phone, "gift_to": person}
+        return {"recipient_phone": phone, "gift_to": gift_recipient(person)}
 
 
 class ValidateDonationForm(FormValidationAction):
@@ -97,7 +97,7 @@ class ActionReadBackGift(Action):
         backend = common.client()
         caller, events = common.find_caller(tracker, backend)
         if caller is None:
-            dispatcher.utter_message(response="utter_not_registered")
+            common.tell_unknown_caller(dispatcher, tracker)
             return events + common.clear(*GIFT_SLOTS)
         minutes = parse_coin_minutes(tracker.get_slot("coin_amount"))
         recipient = tracker.get_slot("gift_to") or {}
@@ -124,7 +124,7 @@ class ActionReadBackDonation(Action):
         backend = common.client()
         caller, events = common.find_caller(tracker, backend)
         if caller is None:
-            dispatcher.utter_message(response="utter_not_registered")
+            common.tell_unknown_caller(dispatcher, tracker)
             return events + common.clear(*DONATION_SLOTS)
         minutes = parse_coin_minutes(tracker.get_slot("coin_amount"))
         try:
@@ -140,9 +140,19 @@ class ActionReadBackDonation(Action):
         return events + [SlotSet("pending_confirmation", "donation")]
 
 
+def gift_recipient(person: dict) -> dict:
+    """What the tracker keeps of the person a gift goes to: enough to read back and check the policy."""
+    return {"id": person["id"], "name": person.get("name", ""),
+            "linked_elders": [{"id": link["id"], "relation": link.get("relation")}
+                              for link in person.get("linked_elders") or []]}
+
+
 def submit_gift(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     backend = common.client()
     caller, events = common.find_caller(tracker, backend)
+    if caller is None:  # the giver is whoever the claim says, never a slot
+        common.tell_unknown_caller(dispatcher, tracker)
+        return events + common.clear(*GIFT_SLOTS)
     recipient = tracker.get_slot("gift_to") or {}
     body = {"from_person_id": caller["id"], "to_person_id": recipient.get("id"),
             "minutes": parse_coin_minutes(tracker.get_slot("coin_amount")), "channel": common.channel(tracker)}
@@ -153,6 +163,9 @@ def submit_gift(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
 def submit_donation(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     backend = common.client()
     caller, events = common.find_caller(tracker, backend)
+    if caller is None:
+        common.tell_unknown_caller(dispatcher, tracker)
+        return events + common.clear(*DONATION_SLOTS)
     body = {"from_person_id": caller["id"], "minutes": parse_coin_minutes(tracker.get_slot("coin_amount")),
             "channel": common.channel(tracker)}
     return events + _submit(dispatcher, tracker, backend.donate, body, "donation", "utter_donation_done",

@@ -79,9 +79,19 @@
   async function call() {
     const caller = document.getElementById("caller").value.trim();
     say("正在接通…");
-    const session = await (await fetch("/ivr/phone/session", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ caller }),
-    })).json();
+    // The page names where sessions come from (/ivr/phone/session for the local demo,
+    // /console/phone/session behind the console login, which also wants the CSRF token).
+    const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
+    const answer = await fetch(meta("yinling-phone-session") || "/ivr/phone/session", {
+      method: "POST", credentials: "same-origin", body: JSON.stringify({ caller }),
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": meta("csrf-token") },
+    });
+    if (!answer.ok) {
+      const problem = await answer.json().catch(() => ({}));
+      say(problem.message || "不能用这个号码拨打。");
+      return;
+    }
+    const session = await answer.json();
     stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
     ctx = new AudioContext();
     source = ctx.createMediaStreamSource(stream);

@@ -11,6 +11,9 @@ from rasa_sdk import Tracker
 
 from bot.actions.backend_client import BackendClient
 from bot.actions.settings import BotSettings
+from trust import claims
+
+CLAIM_SECRET = "bot-test-claim-secret"
 
 ELDER = {"id": 1, "name": "王秀英", "phone": "+8613912340001", "roles": ["elder"], "status": "verified",
          "station_id": 1, "address": "湖南路社区3号楼201", "linked_elders": []}
@@ -96,16 +99,37 @@ class FakeBackend:
 
     def client(self, tmp_path: Path) -> BackendClient:
         settings = BotSettings(backend_url="http://backend.test", service_token="test-token",
-                               outbox_path=tmp_path / "outbox.jsonl")
+                               outbox_path=tmp_path / "outbox.jsonl", claim_secret=CLAIM_SECRET)
         return BackendClient(settings, transport=httpx.MockTransport(self.handler))
 
     def posts(self, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == "POST" and r.url.path == "/api/v1" + path]
 
 
+def signed(metadata: dict | None, sender_id: str) -> dict:
+    """What a front door sends: ``phone``/``person_id`` turned into a claim for ``sender_id``."""
+    metadata = dict(metadata or {})
+    phone, person_id = metadata.pop("phone", None), metadata.pop("person_id", None)
+    if phone or person_id:
+        channel = metadata.get("channel") or ("phone" if phone else "chat")
+        metadata["claim"] = claims.sign(CLAIM_SECRET, conversation_id=sender_id, channel=channel,
+                                        phone=phone, person_id=person_id)
+    return metadata
+
+
+def sealed_caller(person: dict, subject: str) -> str:
+    """The ``caller`` slot as the action server leaves it for ``person`` (subject "phone:+86…" | "person:7")."""
+    from bot.actions.common import kept_of_caller
+
+    return claims.seal(CLAIM_SECRET, kept_of_caller(person, subject))
+
+
 def make_tracker(slots: dict | None = None, text: str = "", intent: str = "", entities: list | None = None,
                  events: list | None = None, metadata: dict | None = None, active_loop: str | None = None,
-                 sender_id: str = "conv-1") -> Tracker:
+                 sender_id: str = "conv-1", sign: bool = True) -> Tracker:
+    """A tracker as the action server receives it; ``metadata`` with ``phone``/``person_id`` is signed
+    into a claim as the hotline and the family chat do, unless ``sign=False`` (a forger's tracker)."""
+    metadata = signed(metadata, sender_id) if sign else metadata
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata or {}}
     all_slots = {"session_started_metadata": metadata or {}, **(slots or {})}

@@ -14,7 +14,7 @@ from bot.actions.handoff import ActionMisunderstood
 from bot.actions.orders import ActionReadBackOrder, ValidateServiceRequestForm
 from bot.actions.parsing import TZ
 from bot.actions.transfers import ActionReadBackGift, ActionReadBackDonation
-from tests.bot.fakes import ELDER, FAMILY, GRANDSON, FakeBackend, customs, make_tracker, responses
+from tests.bot.fakes import ELDER, FAMILY, GRANDSON, FakeBackend, customs, make_tracker, responses, sealed_caller
 
 NOW = dt.datetime(2025, 3, 12, 10, 0, tzinfo=TZ)
 ELDER_PHONE = {"phone": ELDER["phone"], "channel": "phone"}
@@ -130,7 +130,8 @@ def test_confirm__family_member_books_for_the_linked_elder(backend):
 
 def test_confirm__backend_down_keeps_the_order_in_the_outbox(backend):
     backend.down = True
-    tracker = make_tracker(slots={**BOOKING, "pending_confirmation": "order", "caller": ELDER},
+    caller = sealed_caller(ELDER, f"phone:{ELDER['phone']}")  # remembered from an earlier turn
+    tracker = make_tracker(slots={**BOOKING, "pending_confirmation": "order", "caller": caller},
                            metadata=ELDER_PHONE)
     dispatcher, _ = run(ActionConfirm(), tracker)
     assert responses(dispatcher) == ["utter_backend_queued"]

@@ -95,8 +95,16 @@ def test_outbox__entry_refused_on_flush_is_kept_in_the_refused_file(tmp_path):
     assert refused[0]["key"] == "too-much"
 
 
-def test_settings__dev_default_token_only_in_dev(tmp_path):
-    assert BotSettings.from_env({"YINLING_ENV": "dev"}).service_token == "dev-service-token"
-    assert BotSettings.from_env({"YINLING_ENV": "prod", "YINLING_SERVICE_TOKEN": "s3"}).service_token == "s3"
+def test_settings__unset_secrets_come_from_the_generated_file_only_in_dev(tmp_path):
+    secrets_file = tmp_path / "secrets.env"
+    dev = BotSettings.from_env({"YINLING_ENV": "dev", "YINLING_SECRETS_FILE": str(secrets_file)})
+    assert len(dev.service_token) >= 32 and dev.service_token != "dev-service-token"
+    assert len({dev.service_token, dev.claim_secret, dev.action_token}) == 3
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    again = BotSettings.from_env({"YINLING_ENV": "dev", "YINLING_SECRETS_FILE": str(secrets_file)})
+    assert (again.service_token, again.claim_secret) == (dev.service_token, dev.claim_secret)
+    prod = {"YINLING_ENV": "prod", "YINLING_SERVICE_TOKEN": "s3", "YINLING_CLAIM_SECRET": "c",
+            "YINLING_ACTION_TOKEN": "a"}
+    assert BotSettings.from_env(prod).service_token == "s3"
     with pytest.raises(ConfigurationError):
-        BotSettings.from_env({"YINLING_ENV": "prod"})
+        BotSettings.from_env({"YINLING_ENV": "prod", "YINLING_SERVICE_TOKEN": "s3"})

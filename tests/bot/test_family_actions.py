@@ -8,7 +8,8 @@ import pytest
 from bot.actions import common
 from bot.actions.conversation import ActionConfirm, ActionDeny
 from bot.actions.family import ActionAskFamilyConsent, ActionAskFamilyRevoke, narrow_links, spoken_relation
-from tests.bot.fakes import ELDER, FAMILY, FakeBackend, make_tracker, responses
+from tests.bot.fakes import CLAIM_SECRET, ELDER, FAMILY, FakeBackend, make_tracker, responses, sealed_caller
+from trust import claims
 from tests.bot.test_actions import ELDER_PHONE, NOW, run, slot
 
 DAUGHTER = {"id": 31, "elder_id": ELDER["id"], "elder_name": ELDER["name"], "member_id": 20, "member_name": "张小红",
@@ -130,8 +131,10 @@ def test_consent__unknown_caller_gets_the_registration_path(backend):
 
 
 def test_consent__backend_down_on_affirm_keeps_the_consent_in_the_outbox(backend):
-    slots = {"pending_confirmation": "family_consent", "caller": ELDER, "family_links": [],
-             "family_link": {"id": DAUGHTER["id"], "member_name": "张小红", "word": "女儿"}}
+    link = {"id": DAUGHTER["id"], "member_name": "张小红", "word": "女儿",
+            "seal": claims.seal(CLAIM_SECRET, {"link": DAUGHTER["id"], "elder": ELDER["id"]})}
+    slots = {"pending_confirmation": "family_consent", "caller": sealed_caller(ELDER, f"phone:{ELDER['phone']}"),
+             "family_links": [], "family_link": link}
     backend.down = True
     dispatcher, _ = run(ActionConfirm(), make_tracker(slots=slots, text="对", intent="affirm", metadata=ELDER_PHONE))
     assert responses(dispatcher) == ["utter_backend_queued"]

@@ -14,11 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.availability import unavailable
+from trust import claims
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND_PYTHON = ROOT / ".venv" / "bin" / "python"
 ELDER_PHONE = "+8613912340001"
-TOKEN = "dev-service-token"
+TOKEN = "live-flows-service-token"
+CLAIM_SECRET = "live-flows-claim-secret"
+ACTION_TOKEN = "live-flows-action-token"
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +51,9 @@ def backend_url(tmp_path_factory):
         unavailable("the backend environment .venv is not built (make env)")
     port = free_port()
     db = tmp_path_factory.mktemp("backend") / "yinling.db"
-    env = {**os.environ, "YINLING_ENV": "dev", "DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),
+    env = {**os.environ, "YINLING_ENV": "test", "DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),
+           "YINLING_SECRET_KEY": "live-flows-secret-key-0123456789", "YINLING_SERVICE_TOKENS": TOKEN,
+           "YINLING_CLAIM_SECRET": CLAIM_SECRET, "IVR_SERVICE_TOKEN": TOKEN,
            "YINLING_DISPATCH_INTERVAL_SECONDS": "0", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([str(BACKEND_PYTHON), "-m", "yinling.run"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -64,9 +69,10 @@ def backend_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def action_server(backend_url, tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "YINLING_BACKEND_URL": backend_url, "YINLING_ENV": "dev", "PYTHONPATH": str(ROOT),
+    env = {**os.environ, "YINLING_BACKEND_URL": backend_url, "YINLING_ENV": "test", "PYTHONPATH": str(ROOT),
+           "YINLING_SERVICE_TOKEN": TOKEN, "YINLING_CLAIM_SECRET": CLAIM_SECRET, "YINLING_ACTION_TOKEN": ACTION_TOKEN,
            "YINLING_BOT_OUTBOX": str(tmp_path_factory.mktemp("outbox") / "outbox.jsonl")}
-    process = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -83,12 +89,14 @@ def talk(trained_model, action_server):
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.utils.endpoints import EndpointConfig
 
-    agent = Agent.load(str(trained_model), action_endpoint=EndpointConfig(action_server))
+    agent = Agent.load(str(trained_model), action_endpoint=EndpointConfig(
+        action_server, headers={"Authorization": f"Bearer {ACTION_TOKEN}"}))
     loop = asyncio.new_event_loop()
 
     def say(text: str, sender: str) -> list[str]:
         channel = CollectingOutputChannel()
-        message = UserMessage(text, channel, sender, metadata={"phone": ELDER_PHONE, "channel": "phone"})
+        claim = claims.sign(CLAIM_SECRET, conversation_id=sender, channel="phone", phone=ELDER_PHONE)
+        message = UserMessage(text, channel, sender, metadata={"claim": claim, "channel": "phone"})
         loop.run_until_complete(agent.handle_message(message))
         return [m.get("text") or "" for m in channel.messages]
 

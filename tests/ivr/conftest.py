@@ -23,7 +23,7 @@ from speech import ModelUnavailable, Synthesiser
 from speech.grammars import YES_NO_CN
 from tests import factories
 from tests.backend.conftest import SERVICE_TOKEN, make_state
-from tests.ivr.servers import RasaProcesses, ServerThread, rasa_ready
+from tests.ivr.servers import CLAIM_SECRET, RasaProcesses, ServerThread, rasa_ready
 from tests.ivr.simulator import TwilioRestSimulator
 from tests.speech import factories as speech_factories
 from tests.availability import unavailable
@@ -88,7 +88,8 @@ def rasa(backend, tmp_path_factory):
 
 def ivr_settings(backend_url: str, **overrides) -> IvrSettings:
     values = dict(public_url=PUBLIC_URL, twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID,
-                  backend_url=backend_url, service_token=SERVICE_TOKEN, rasa_url="http://127.0.0.1:9",
+                  backend_url=backend_url, service_token=SERVICE_TOKEN, claim_secret=CLAIM_SECRET,
+                  rasa_url="http://127.0.0.1:9", browser_phone="local",
                   operator_fallback_number="+862500000000", silence_reprompt_s=2.0, assistant_timeout_s=30)
     values.update(overrides)
     return IvrSettings(_env_file=None, **values)

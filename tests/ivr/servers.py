@@ -66,32 +66,36 @@ def rasa_ready() -> str | None:
     return None
 
 
-class RasaProcesses:
-    """The action server and the Rasa server (REST channel) of the trained model."""
+# The claim secret the test front doors sign with (backend.core.scratch's default, tests/ivr/conftest.py).
+CLAIM_SECRET = "scratch-claim-secret-0123456789"
+ACTION_TOKEN = "test-action-token-0123456789"
 
-    def __init__(self, backend_url: str, service_token: str, workdir: Path):
+
+class RasaProcesses:
+    """The action server and the Rasa server (REST channel) of the trained model, started with the
+    commands `make run` uses (tools/run_all.py): loopback, no HTTP API, the action server's token."""
+
+    def __init__(self, backend_url: str, service_token: str, workdir: Path, claim_secret: str = CLAIM_SECRET):
+        from tools.run_all import Ports, services
+
         self.action_port, self.rasa_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.workdir = workdir
         self.env = {**os.environ, "YINLING_BACKEND_URL": backend_url, "YINLING_SERVICE_TOKEN": service_token,
                     "YINLING_ENV": "test", "YINLING_BOT_OUTBOX": str(workdir / "outbox.jsonl"),
+                    "YINLING_CLAIM_SECRET": claim_secret, "YINLING_ACTION_TOKEN": ACTION_TOKEN,
+                    "YINLING_ACTIONS_URL": f"http://127.0.0.1:{self.action_port}/webhook",
                     "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3",
                     "TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
+        ports = Ports(actions=self.action_port, rasa=self.rasa_port)
+        self.commands = [s.command for s in services(ports, BOT_MODEL) if s.name in ("actions", "rasa")]
         self.processes: list[subprocess.Popen] = []
 
     def __enter__(self) -> "RasaProcesses":
-        endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.action_port}/webhook\n")
-        credentials = self.workdir / "credentials.yml"
-        credentials.write_text("rest:\n")
         log = open(self.workdir / "rasa.log", "w")  # noqa: SIM115 - closed with the processes
-        self.processes.append(subprocess.Popen(
-            [str(BOT_PYTHON), "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(self.action_port)],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT))
-        self.processes.append(subprocess.Popen(
-            [str(BOT_PYTHON), "-m", "rasa", "run", "-m", str(BOT_MODEL), "--endpoints", str(endpoints),
-             "--credentials", str(credentials), "-p", str(self.rasa_port), "-i", "127.0.0.1"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+        for command in self.commands:
+            self.processes.append(subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log,
+                                                   stderr=subprocess.STDOUT))
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in self.processes):

@@ -21,7 +21,7 @@ def combined(tmp_path_factory):
     app = create_app(state=state)
     speech = speech_factories.settings(model_path=Path("/nonexistent/model"), synth_workers=1)
     services = attach_ivr(app, ivr_settings("http://127.0.0.1:9"), speech_settings=speech)
-    with TestClient(app) as client:
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:  # the local demo's browser phone: loopback
         yield client, services
     state.engine.dispose()
 
@@ -40,6 +40,13 @@ def test_attach_ivr_serves_webhooks_and_browser_phone_beside_the_backend(combine
     session = client.post("/ivr/phone/session", json={"caller": "+8613900000001"}).json()
     grant = services.tokens.burn(session["token"], session["call_sid"])
     assert grant.mode == "browser" and grant.caller == "+8613900000001"
+
+
+def test_local_browser_phone__refuses_clients_not_on_this_machine(combined):
+    client, _ = combined
+    with TestClient(client.app, client=("203.0.113.9", 40000)) as remote:
+        assert remote.get("/ivr/phone").status_code == 404
+        assert remote.post("/ivr/phone/session", json={"caller": "+8613900000001"}).status_code == 404
 
 
 def test_browser_phone_call_runs_through_the_same_gateway(combined):

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI, Request
 
 from tests.ivr.servers import ServerThread, free_port
+from trust import claims
 from tests.web.conftest import shot
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_FAMILY_PHONE, login_ok, person_by_phone
@@ -57,8 +58,10 @@ def test_the_server_sets_sender_and_metadata_whatever_the_browser_sends(web_app,
             "text": "我还有多少时间币", "sender": "family-1", "metadata": {"person_id": 1, "channel": "phone"}})
     assert response.status == 200, response.text()
     [sent] = recording_assistant.seen
-    assert sent == {"sender": f"family-{member.id}", "message": "我还有多少时间币",
-                    "metadata": {"person_id": member.id, "channel": "chat"}}
+    claim = sent["metadata"].pop("claim")
+    assert sent == {"sender": f"family-{member.id}", "message": "我还有多少时间币", "metadata": {"channel": "chat"}}
+    verified = claims.verify(web_app.state.settings.claim_secret, claim, conversation_id=f"family-{member.id}")
+    assert (verified.person_id, verified.channel, verified.phone) == (member.id, "chat", None)
     body = response.json()
     assert body["events"] == [{"action": "order_created", "order_id": 1}]
     assert body["messages"][1] == {"text": "请选一个：", "buttons": [{"title": "上午", "payload": "/inform_morning"}]}

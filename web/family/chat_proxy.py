@@ -1,8 +1,9 @@
 """POST /family/api/chat: the widget's one way to the assistant (the Rasa REST channel).
 
 The server, not the browser, decides whose identity the assistant sees: the sender id is
-``family-<person id>`` and the metadata ``{"person_id", "channel": "chat"}`` come from the login
-session (the bot's find_caller/choose_recipient read them). The database is not held while Rasa
+``family-<person id>`` and the metadata carries a signed, short-lived claim (trust/claims.py) of
+that person, bound to that sender id, made from the login session with ``YINLING_CLAIM_SECRET``;
+the action server believes nothing else (bot/actions/common.py ``verified_caller``). The database is not held while Rasa
 answers (its actions call back into this app). Rasa down, slow or answering nonsense → 503 with a
 Chinese apology; the widget keeps the words in the input box and offers a retry.
 """
@@ -15,6 +16,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from trust import claims
 from web.family.deps import authenticate_detached
 
 router = APIRouter(prefix="/family/api")
@@ -47,9 +49,10 @@ def bot_messages(raw: list) -> tuple[list[dict], list[dict]]:
     return messages, events
 
 
-async def ask_assistant(rasa_url: str, person_id: int, text: str) -> list:
-    payload = {"sender": f"family-{person_id}", "message": text,
-               "metadata": {"person_id": person_id, "channel": "chat"}}
+async def ask_assistant(rasa_url: str, claim_secret: str, person_id: int, text: str) -> list:
+    sender = f"family-{person_id}"
+    claim = claims.sign(claim_secret, conversation_id=sender, channel="chat", person_id=person_id)
+    payload = {"sender": sender, "message": text, "metadata": {"channel": "chat", claims.METADATA_KEY: claim}}
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=payload)
         response.raise_for_status()
@@ -74,9 +77,10 @@ async def chat(request: Request):
         return _refuse(422, "text_too_long", f"一次最多说{MAX_TEXT}个字。", f"text longer than {MAX_TEXT}")
     if text.startswith("/") and not INTENT_SHORTCUT.fullmatch(text):
         return _refuse(422, "invalid_text", "请直接用文字说。", "intent shortcuts with entities are refused")
-    rasa_url = request.app.state.yinling.settings.rasa_url  # read per request: tests start Rasa later
+    settings = request.app.state.yinling.settings  # read per request: tests start Rasa later
+    rasa_url = settings.rasa_url
     try:
-        answer = await ask_assistant(rasa_url, person_id, text)
+        answer = await ask_assistant(rasa_url, settings.claim_secret, person_id, text)
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("assistant at %s failed for person %s: %s: %s", rasa_url, person_id, type(exc).__name__, exc)
         return _refuse(503, "assistant_unavailable", APOLOGY, f"{type(exc).__name__}: {exc}")
