@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from backend.access import scope
+from backend.access.principal import SERVICE, Principal
 from backend.api.state import AppState
 from backend.core.clock import local_today
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import Forbidden, Unauthorized
+from backend.core.idempotency import run_once
 from backend.core.security import read_token
 from backend.models import Operator, Person, Station
 from backend.policy import PolicyProfile
@@ -45,57 +47,52 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PolicyDep = Annotated[PolicyProfile, Depends(get_policy)]
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: a service (bot, IVR) with full reach, or an operator scoped to a subtree."""
-
-    kind: str  # service | operator
-    name: str
-    operator_id: int | None = None
-    role: str | None = None
-    scope_path: str = "/"
-
-    def can_see_path(self, station_path: str) -> bool:
-        return self.kind == "service" or station_path.startswith(self.scope_path)
+# Who is calling: the assistant's service token (full reach) or an operator scoped to a subtree.
+Caller = Principal
 
 
-def get_caller(state: StateDep, session: SessionDep,
-               authorization: Annotated[str | None, Header()] = None) -> Caller:
+def get_caller(request: Request, state: StateDep, session: SessionDep,
+               authorization: Annotated[str | None, Header()] = None) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("missing bearer token")
     token = authorization[7:].strip()
     if token in state.settings.service_token_set:
-        return Caller(kind="service", name="service")
+        return SERVICE
     data = read_token(state.settings.secret_key, token, state.settings.operator_token_hours * 3600)
     operator = session.get(Operator, data.get("op")) if data else None
     if operator is None or not operator.active:
         raise Unauthorized("invalid or expired token")
     station = session.get(Station, operator.station_id)
-    return Caller(kind="operator", name=f"operator:{operator.id}", operator_id=operator.id,
-                  role=operator.role, scope_path=station.path)
+    return Principal(kind="operator", name=f"operator:{operator.id}", operator_id=operator.id, role=operator.role,
+                     scope_path=station.path, city_level=station.parent_id is None,
+                     address=request.client.host if request.client else None)
 
 
-CallerDep = Annotated[Caller, Depends(get_caller)]
+CallerDep = Annotated[Principal, Depends(get_caller)]
 
 
-def require_operator(caller: CallerDep) -> Caller:
+def require_operator(caller: CallerDep) -> Principal:
     if caller.kind != "operator":
-        raise Forbidden("operators only")
+        raise Forbidden("operators only", message="这件事要由工作人员办理。")
     return caller
 
 
-OperatorDep = Annotated[Caller, Depends(require_operator)]
+OperatorDep = Annotated[Principal, Depends(require_operator)]
 
 
-def check_scope(session: Session, caller: Caller, station_id: int) -> None:
-    """A street operator never sees another street's people, whatever id they guess."""
-    station = session.get(Station, station_id)
-    if station is None or not caller.can_see_path(station.path):
-        raise Forbidden(f"station {station_id} is outside {caller.name}'s scope")
+def check_scope(session: Session, caller: Principal, station_id: int) -> None:
+    """A street operator never sees another street's records, whatever id they guess: out of scope
+    answers 404, exactly as a missing record does (``backend.access.scope``)."""
+    scope.require_station(session, caller, station_id)
 
 
-def check_person_scope(session: Session, caller: Caller, person: Person) -> None:
-    check_scope(session, caller, person.station_id)
+def check_person_scope(session: Session, caller: Principal, person: Person) -> None:
+    scope.require_station(session, caller, person.station_id, "person", person.id)
+
+
+def once(session: Session, caller: Principal, name: str, key: str | None, body, work):
+    """``run_once`` keyed per caller, so one caller's Idempotency-Key never replays another's answer."""
+    return run_once(session, f"{name}:{caller.name}", key, body, work)
 
 
 def get_today(state: StateDep) -> date:

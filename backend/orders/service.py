@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend.catalogue.catalogue import get_service
 from backend.core.errors import IllegalTransition, InvalidInput, NotFound, PolicyViolation
-from backend.models import Order, OrderTransition, Person, Qualification
+from backend.models import LedgerEntry, Order, OrderTransition, Person, Qualification
 from backend.orders import states
 from backend.people.identity import age_on
 from backend.people.registry import check_coordinates, get_person
@@ -100,13 +100,40 @@ def get_order(session: Session, order_id: int, *, for_update: bool = False) -> O
 
 def transition(session: Session, order: Order, target: str, *, actor: str, channel: str,
                reason: str | None = None) -> Order:
+    """Move ``order`` to ``target`` and record it. Only the use cases call this (there is no generic
+    endpoint): ``backend.fulfilment.completion`` credits before completing and reverses before revoking,
+    and the ledger checks below refuse a move that would leave the coins behind."""
     if not states.allowed(order.state, target):
         raise IllegalTransition(f"order {order.id} cannot go from {order.state} to {target}",
                                 message=f"订单{states.STATE_ZH.get(order.state, order.state)}，不能这样改。")
+    _check_ledger(session, order, target)
     _record(session, order, order.state, target, actor, channel, reason)
     order.state = target
     session.flush()
     return order
+
+
+def _check_ledger(session: Session, order: Order, target: str) -> None:
+    """A completed order has its credit; a revoked one has every ledger entry of it reversed."""
+    if target == states.COMPLETED and order.credit_entry_seq is None:
+        raise IllegalTransition(f"order {order.id} cannot complete without its credit entry",
+                                code="completion_without_credit", message="订单还没有记账，不能完成。")
+    if target == states.REVOKED:
+        entries = select(LedgerEntry.seq).where(LedgerEntry.order_id == order.id, LedgerEntry.kind != "reversal")
+        reversed_ = select(LedgerEntry.reverses_seq).where(LedgerEntry.reverses_seq.is_not(None))
+        if session.scalar(entries.where(LedgerEntry.seq.not_in(reversed_)).limit(1)) is not None:
+            raise IllegalTransition(f"order {order.id} cannot be revoked while its credit stands",
+                                    code="revoke_without_reversal", message="订单的记账还没有冲正，不能撤销。")
+
+
+def open_request(session: Session, order_id: int, *, actor: str, reason: str | None) -> Order:
+    """An operator checked a request from an elder not yet verified and opens it for dispatch (待审核 → 待接单).
+    A second call finds it open already and is refused, so a form sent twice opens once."""
+    order = get_order(session, order_id, for_update=True)
+    if order.state != states.REQUESTED:
+        raise InvalidInput(f"order {order_id} is {order.state}, not requested", code="not_requested",
+                           message="这个订单已经审核过了。")
+    return transition(session, order, states.OPEN, actor=actor, channel="operator", reason=reason or "人工审核通过")
 
 
 def cancel_order(session: Session, order_id: int, *, actor: str, channel: str, reason: str) -> Order:

@@ -110,16 +110,6 @@ def test_bad_input__reused_idempotency_key_with_other_body_is_409(client, state,
     assert row_counts(state) == before
 
 
-def test_bad_input__transition_that_skips_a_state_is_409(client, state, world):
-    order = client.post("/api/v1/orders", json=_order_body(world)).json()
-    headers = operator_headers(client, "op_a")
-    before = row_counts(state)
-    assert_refused(client.post(f"/api/v1/orders/{order['id']}/transitions", json={"to_state": "checked_in"},
-                               headers=headers), 409, "illegal_transition")
-    assert row_counts(state) == before
-    assert client.get(f"/api/v1/orders/{order['id']}").json()["state"] == "open"
-
-
 def test_bad_input__gift_to_non_relative_under_beijing_policy(db_url):
     from fastapi.testclient import TestClient
 

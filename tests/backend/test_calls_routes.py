@@ -58,7 +58,7 @@ def test_street_operator_sees_only_calls_of_their_streets_callers(client, city):
     open_call(client, "CA-unknown", "+8613999999999")
     street = operator_headers(client, "street_a_op")
     assert [c["call_sid"] for c in client.get("/api/v1/calls", headers=street).json()] == ["CA-a"]
-    assert client.get("/api/v1/calls/CA-b", headers=street).status_code == 403
+    assert client.get("/api/v1/calls/CA-b", headers=street).status_code == 404
     city_headers = operator_headers(client, "city_op")
     assert {c["call_sid"] for c in client.get("/api/v1/calls", headers=city_headers).json()} == {
         "CA-a", "CA-b", "CA-unknown"}

@@ -88,10 +88,10 @@ def test_list_links__street_operator_sees_only_links_of_elders_in_scope(client, 
     assert {r["elder_name"] for r in listed.json()} == {"王秀英"}
     assert len(listed.json()) == 2
     refused = client.get("/api/v1/family-links", params={"elder_id": families["elder_b"]}, headers=street)
-    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert refused.status_code == 404 and refused.json()["code"] == "person_not_found"
     # The grandson lives in street B: naming him is refused even though his elder is in scope.
     assert client.get("/api/v1/family-links", params={"member_id": families["grandson"]},
-                      headers=street).status_code == 403
+                      headers=street).status_code == 404
     city = operator_headers(client, "city_admin")
     everything = client.get("/api/v1/family-links", params={"consent": "pending"}, headers=city).json()
     assert {r["elder_name"] for r in everything} == {"王秀英", "李淑珍"}
@@ -100,12 +100,12 @@ def test_list_links__street_operator_sees_only_links_of_elders_in_scope(client, 
 def test_consent__street_operator_cannot_verify_another_streets_link(client, families):
     street = operator_headers(client, "street_a_op")
     refused = client.post(f"/api/v1/family-links/{families['links']['niece']}/consent",
-                          json={"consent": "consented"}, headers=street)
-    assert refused.status_code == 403
+                          json={"consent": "consented", "reason": "核实了户口本"}, headers=street)
+    assert refused.status_code == 404
     still = client.get("/api/v1/family-links", params={"elder_id": families["elder_b"]}).json()
     assert [r["consent"] for r in still] == ["pending"]
     verified = client.post(f"/api/v1/family-links/{families['links']['grandson']}/consent",
-                           json={"consent": "consented"}, headers=street)
+                           json={"consent": "consented", "reason": "核实了户口本"}, headers=street)
     assert verified.status_code == 200 and verified.json()["consent"] == "consented"
 
 

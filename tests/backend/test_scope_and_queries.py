@@ -31,8 +31,8 @@ def test_street_operator_cannot_see_another_streets_person(client, city):
     headers = operator_headers(client, "street_a_op")
     assert client.get(f"/api/v1/persons/{city['elder_a']}", headers=headers).status_code == 200
     refused = client.get(f"/api/v1/persons/{city['elder_b']}", headers=headers)
-    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    assert client.get(f"/api/v1/persons/{city['elder_b']}/balance", headers=headers).status_code == 403
+    assert refused.status_code == 404 and refused.json()["code"] == "person_not_found"  # as if it did not exist
+    assert client.get(f"/api/v1/persons/{city['elder_b']}/balance", headers=headers).status_code == 404
     city_headers = operator_headers(client, "city_admin")
     assert client.get(f"/api/v1/persons/{city['elder_b']}", headers=city_headers).status_code == 200
     stations = {s["name"] for s in client.get("/api/v1/stations", headers=headers).json()}

@@ -1,7 +1,7 @@
 """Who is using the console: the logged-in operator, their station and scope, as one dependency.
 
-``ConsoleOperatorDep`` gives a ``ConsoleOperator`` whose ``caller`` is the API's ``Caller`` (so the
-domain's scope checks — ``check_scope``, ``check_person_scope`` — work unchanged on console pages)."""
+``ConsoleOperatorDep`` gives a ``ConsoleOperator`` whose ``principal`` is what the gate
+(``backend.access``) checks: the same role rules, scope and audit as the API's operators."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from backend.api.deps import Caller, SessionDep
-from backend.core.errors import Forbidden
+from backend.access.principal import Principal
+from backend.api.deps import SessionDep
 from backend.models import Operator, Station, WebSession
 from web.auth import audit, sessions
 from web.auth.deps import LoginRequired, client_address, web_session
@@ -25,9 +25,13 @@ class ConsoleOperator:
     address: str
 
     @property
-    def caller(self) -> Caller:
-        return Caller(kind="operator", name=f"operator:{self.operator.id}", operator_id=self.operator.id,
-                      role=self.operator.role, scope_path=self.station.path)
+    def principal(self) -> Principal:
+        """The operator as the gate (``backend.access``) knows them: role, scope, address for the audit."""
+        return Principal(kind="operator", name=self.actor, operator_id=self.operator.id, role=self.operator.role,
+                         scope_path=self.station.path, city_level=self.station.parent_id is None,
+                         address=self.address)
+
+    caller = principal
 
     @property
     def actor(self) -> str:
@@ -39,7 +43,8 @@ class ConsoleOperator:
 
     def audit(self, session, action: str, target: str, station_id: int | None, reason: str | None = None,
               detail: dict | None = None):
-        """Records this operator's action in the audit trail, in the same transaction."""
+        """Records something this operator did that is not an action on a record (a login, a page of
+        records read); actions on records are audited by the gate."""
         return audit.record(session, actor=self.actor, action=action, target=target, station_id=station_id,
                             reason=reason, detail=detail, address=self.address)
 
@@ -54,19 +59,3 @@ def get_console_operator(request: Request, session: SessionDep,
 
 
 ConsoleOperatorDep = Annotated[ConsoleOperator, Depends(get_console_operator)]
-
-
-# Who may do what. Reviewers and admins decide about money and accounts (approve or revoke a service,
-# freeze an account, verify a registration or a family link); clerks enter and follow up (back-fill,
-# follow-ups, assignment, corrections, call review). Everyone sees their whole subtree.
-DECIDING_ROLES = frozenset({"admin", "reviewer"})
-
-
-def require_decider(current: ConsoleOperatorDep) -> ConsoleOperator:
-    if current.operator.role not in DECIDING_ROLES:
-        raise Forbidden(f"operator {current.operator.id} has role {current.operator.role}, not one of "
-                        f"{sorted(DECIDING_ROLES)}", message="只有审核员或管理员可以做这件事。")
-    return current
-
-
-DeciderDep = Annotated[ConsoleOperator, Depends(require_decider)]

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.access.orders import FIELD_ZH  # one wording for the audit entry and the page
 from backend.catalogue.catalogue import list_services
 from backend.models import Anomaly, Call, CallEvent, Offer, Order, OrderEvent, OrderTransition, Rating, Station
 from backend.orders import states
@@ -23,7 +24,6 @@ ACTIVE_COLUMNS = (states.REQUESTED, states.OPEN, states.ASSIGNED, states.ACCEPTE
                   states.CHECKED_OUT, states.HELD)
 FINAL_TABS = (states.COMPLETED, states.RATED, states.CANCELLED, states.EXPIRED, states.REVOKED)
 CHANNEL_ZH = {"phone": "电话", "chat": "聊天", "operator": "人工", "paper": "纸质补登"}
-FIELD_ZH = {"start_at": "时间", "duration_minutes": "时长", "service_slug": "服务", "address": "地址", "note": "备注"}
 ANOMALY_ZH = {"checkout_without_checkin": "没有签到就签退", "far_from_address": "签到/签退地点离服务地址太远",
               "implausible_duration": "服务时长不合常理", "overlap": "与该志愿者其他服务时间重叠",
               "daily_maximum": "当天服务时长超过上限"}

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.core.errors import YinlingError
+from backend.core.errors import Forbidden, NotFound, YinlingError
 from backend.ledger.queries import coins_text
 from backend.models import AuditEntry, Operator, Order, Person, Station
 from web.console.deps import ConsoleOperator
@@ -38,7 +38,6 @@ NOT_FOUND_ZH = "没有找到这个订单，或者它不在您的管辖范围内�
 OPERATOR_MESSAGES = {
     "insufficient_balance": "账户余额不够扣回（时间币可能已经用掉），请先线下处理。",
     "account_frozen": "账户已冻结，不能记账。",
-    "forbidden": "这个人或订单不在您的管辖范围内。",
 }
 
 FLASH = {
@@ -92,8 +91,19 @@ def attempt(session: Session, work: Callable[[], T]) -> tuple[T | None, YinlingE
         return None, exc
 
 
-def done(url: str, entry: AuditEntry) -> RedirectResponse:
-    return RedirectResponse(f"{url}?done={entry.id}", status_code=303)
+def refusal(request: Request, current: ConsoleOperator, error: YinlingError, **back):
+    """The gate's refusals as pages: missing or out of scope → the 404 page; a role refusal → 403 with
+    its Chinese reason. None for any other error (the page re-shows its form with the message)."""
+    if isinstance(error, NotFound):
+        return not_found(request, current, error.message, **back)
+    if isinstance(error, Forbidden):
+        return render(request, "console/base.html", {"error": error.message}, operator=current, status_code=403)
+    return None
+
+
+def done(url: str, entry: AuditEntry | None) -> RedirectResponse:
+    """Back to the page, naming the audit entry the flash is worded from (none when nothing changed)."""
+    return RedirectResponse(f"{url}?done={entry.id}" if entry else url, status_code=303)
 
 
 class _Blank(dict):

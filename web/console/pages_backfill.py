@@ -16,17 +16,19 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
+from backend.access import orders as order_actions
+from backend.access import permit
 from backend.api.deps import PolicyDep, SessionDep
 from backend.catalogue.catalogue import list_services
 from backend.core.errors import InvalidInput, NotFound
-from backend.models import LedgerEntry, Order, Person, Station
-from backend.orders.backfill import PaperRecord, backfill
+from backend.models import Order, Person, Station
+from backend.orders.backfill import PaperRecord
 from backend.orders.paper_csv import COLUMNS, import_sheet
 from backend.orders.states import STATE_ZH
 from backend.people.registry import find_by_phone
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
 from web.console.orders_view import paper_orders, service_names
-from web.console.pagekit import attempt, done, flash_for, in_scope, message_of, now_utc, page_tools
+from web.console.pagekit import attempt, done, flash_for, in_scope, message_of, now_utc, page_tools, refusal
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
@@ -68,9 +70,9 @@ def _person(session, raw: str, who: str) -> Person:
 
 def _record(session, current: ConsoleOperator, tz: str, form: dict) -> PaperRecord:
     elder = _person(session, form["elder_phone"], "老人")
-    if not in_scope(session, current, elder.station_id):
-        raise InvalidInput(f"person {elder.id} is outside {current.actor}'s scope", code="forbidden",
-                           message="这位老人不在您的管辖范围内。")
+    if not in_scope(session, current, elder.station_id):  # answered exactly as a number nobody registered
+        raise InvalidInput(f"老人: person {elder.id} is outside {current.actor}'s scope", code="not_found",
+                           message="老人的电话号码还没有登记。")
     volunteer = _person(session, form["volunteer_phone"], "志愿者")
     try:
         start = datetime.fromisoformat(f"{form['day'].strip()}T{form['clock'].strip()}").replace(tzinfo=ZoneInfo(tz))
@@ -91,29 +93,22 @@ def backfill_one(request: Request, session: SessionDep, current: ConsoleOperator
                  clock: Text = "", duration: Text = "", reason: Text = ""):
     form = {"elder_phone": elder_phone, "volunteer_phone": volunteer_phone, "service": service, "day": day,
             "clock": clock, "duration": duration, "reason": reason}
-    settings = request.app.state.yinling.settings
+    tz = request.app.state.yinling.settings.timezone
     now = now_utc()
-
-    def work():
-        record = _record(session, current, settings.timezone, form)
-        seen = session.scalar(select(LedgerEntry.seq).where(LedgerEntry.idempotency_key == f"paper:{record.fingerprint()}"))
-        order = backfill(session, record, policy=policy, now=now, today=now.astimezone(ZoneInfo(settings.timezone)).date())
-        return order, seen is not None
-    result, error = attempt(session, work)
+    result, error = attempt(session, lambda: order_actions.paper_backfill(
+        session, current.principal, _record(session, current, tz, form), policy=policy, now=now,
+        today=now.astimezone(ZoneInfo(tz)).date()))
     if error:
         return _page(request, session, current, status_code=error.status, error=message_of(error), form=form)
-    order, repeated = result
-    if repeated:
-        return _page(request, session, current, flash=f"这条纸质记录已经补登过（订单 #{order.id}），没有重复记账。")
-    entry = current.audit(session, "order.backfill", f"order:{order.id}", order.station_id, reason=reason.strip(),
-                          detail={"order_id": order.id, "elder_id": order.recipient_id, "volunteer_id": order.volunteer_id,
-                                  "service": order.service_slug, "minutes": order.served_minutes,
-                                  "started_at": order.start_at.isoformat()})
-    return done("/console/backfill", entry)
+    if result.entry is None:
+        return _page(request, session, current,
+                     flash=f"这条纸质记录已经补登过（订单 #{result.value.id}），没有重复记账。")
+    return done("/console/backfill", result.entry)
 
 
 def _import(session, current: ConsoleOperator, path: Path, policy, tz: str) -> tuple[list[Order], int]:
     """All rows or none; an elder outside the operator's scope fails the sheet like any bad row."""
+    permit(current.principal, "backfill.import")
     newest = session.scalar(select(func.max(Order.id))) or 0
     try:
         orders = import_sheet(session, path, tz=tz, recorded_by=current.actor, policy=policy, now=now_utc())
@@ -145,9 +140,13 @@ def backfill_sheet(request: Request, session: SessionDep, current: ConsoleOperat
         result, error = attempt(session, lambda: _import(session, current, path, policy,
                                                          request.app.state.yinling.settings.timezone))
     if error:
+        page = refusal(request, current, error, back_url="/console/backfill", back_label="返回补登")
+        if page is not None:
+            return page
         rows = [(line, message) for line, message, _detail in getattr(error, "rows", [])]
         return _page(request, session, current, status_code=error.status, error=message_of(error), rows=rows)
     orders, repeated = result
-    entry = current.audit(session, "backfill.import", f"sheet:{sheet.filename or 'upload'}"[:80], current.station.id,
-                          detail={"count": len(orders), "repeated": repeated, "order_ids": [o.id for o in orders]})
+    entry = permit(current.principal, "backfill.import").audit(
+        session, f"sheet:{sheet.filename or 'upload'}"[:80], current.station.id,
+        detail={"count": len(orders), "repeated": repeated, "order_ids": [o.id for o in orders]})
     return done("/console/backfill", entry)

@@ -12,16 +12,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from backend.access import calls as call_actions
 from backend.api.deps import SessionDep, StateDep
 from backend.calls import records
-from backend.core.errors import InvalidInput, NotFound, YinlingError
+from backend.core.errors import Forbidden, InvalidInput, NotFound, YinlingError
 from backend.models import Call, CallTurn, Operator, Station
 from web.auth import sessions
 from web.auth.deps import LoginRequired, client_address
 from web.console import call_audio, calls_view
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
+from web.console.pagekit import attempt
 from web.console.render import render
-from web.console.scoping import error_page, is_city_level, require_station
+from web.console.scoping import error_page, is_city_level
 
 router = APIRouter(prefix="/console")
 
@@ -41,12 +43,7 @@ def media_operator(request: Request, session: SessionDep) -> ConsoleOperator:
 
 
 def _scoped_call(session, current: ConsoleOperator, call_sid: str) -> Call:
-    try:
-        call = records.get_call(session, call_sid)
-    except NotFound as exc:
-        raise NotFound(exc.detail, message="没有找到这个通话，或者它不在您的管辖范围内。") from exc
-    require_station(session, current, call.station_id, "通话", f"call:{call_sid}")
-    return call
+    return call_actions.visible_call(session, current.principal, call_sid)
 
 
 @router.get("/calls", response_class=HTMLResponse)
@@ -98,22 +95,16 @@ def turn_audio(request: Request, call_sid: str, seq: int, session: SessionDep,
 @router.post("/calls/{call_sid}/review", response_class=HTMLResponse)
 def review_call(request: Request, call_sid: str, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
                 decision: Annotated[str, Form()], note: Annotated[str, Form()] = ""):
-    """Mark the call reviewed or flag it with a reason; audited in the same transaction."""
-    try:
-        call = _scoped_call(session, current, call_sid)
-    except YinlingError as exc:
-        return error_page(request, current, exc)
-    note = note.strip()[:1000]
-    before = call.review_status
-    try:
-        with session.begin_nested():
-            changed = records.set_review(session, call, status=decision, operator_id=current.operator.id, note=note,
-                                         now=datetime.now(timezone.utc))
-            if changed:
-                current.audit(session, "call.flag" if decision == "flagged" else "call.review", f"call:{call_sid}",
-                              call.station_id, reason=note or None, detail={"from": before, "to": decision})
-    except InvalidInput as exc:
-        context = calls_view.call_page(session, call, state.settings.timezone)
-        return render(request, "console/call.html", {**context, "error": exc.message, "note": note}, operator=current,
-                      status_code=422)
-    return RedirectResponse(f"/console/calls/{quote(call_sid)}?done={decision if changed else 'unchanged'}", status_code=303)
+    """Mark the call reviewed or flag it with a reason (``backend.access.calls``: scope, audit)."""
+    result, error = attempt(session, lambda: call_actions.review(session, current.principal, call_sid,
+                                                                 decision=decision, note=note,
+                                                                 now=datetime.now(timezone.utc)))
+    if error is not None:
+        if isinstance(error, (NotFound, Forbidden)):
+            return error_page(request, current, error)
+        context = calls_view.call_page(session, call_actions.visible_call(session, current.principal, call_sid),
+                                       state.settings.timezone)
+        return render(request, "console/call.html", {**context, "error": error.message, "note": note.strip()[:1000]},
+                      operator=current, status_code=error.status)
+    return RedirectResponse(f"/console/calls/{quote(call_sid)}?done={decision if result.entry else 'unchanged'}",
+                            status_code=303)

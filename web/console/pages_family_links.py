@@ -9,27 +9,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backend.api.deps import SessionDep, StateDep
-from backend.core.errors import NotFound, YinlingError
-from backend.models import FamilyLink, Person
+from backend.access import people
 from backend.people import registry
-from web.console import localtime, people_view, reasons
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
+from web.console import localtime, people_view
+from web.console.deps import ConsoleOperatorDep
+from web.console.pagekit import attempt, refusal
 from web.console.render import render
-from web.console.scoping import error_page, require_station
 
 router = APIRouter(prefix="/console")
 
 DONE = {"consented": "已核实，家属现在可以代老人办理。", "revoked": "已驳回这个绑定。"}
-
-
-def _scoped_link(session, current: ConsoleOperator, link_id: int) -> tuple[FamilyLink, Person]:
-    link = session.get(FamilyLink, link_id)
-    if link is None:
-        raise NotFound(f"family link {link_id} does not exist",
-                       message="没有找到这个绑定，或者它不在您的管辖范围内。")
-    elder = session.get(Person, link.elder_id)
-    require_station(session, current, elder.station_id, "绑定", f"family_link:{link_id}")
-    return link, elder
 
 
 def _page(request, session, state, current, *, flash=None, error=None, form=None, status_code=200):
@@ -51,21 +40,12 @@ def pending_links(request: Request, session: SessionDep, state: StateDep, curren
 
 
 @router.post("/people/family-links/{link_id:int}", response_class=HTMLResponse)
-def decide(request: Request, link_id: int, session: SessionDep, state: StateDep, current: DeciderDep,
+def decide(request: Request, link_id: int, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
            consent: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
-    try:
-        link, elder = _scoped_link(session, current, link_id)
-    except YinlingError as exc:
-        return error_page(request, current, exc)
-    try:
-        with session.begin_nested():
-            why = reasons.required(reason)
-            registry.decide_family_link(session, link.id, consent)
-            current.audit(session, "family_link.verify" if consent == "consented" else "family_link.reject",
-                          f"family_link:{link.id}", elder.station_id, reason=why,
-                          detail={"elder_id": link.elder_id, "member_id": link.member_id, "relation": link.relation,
-                                  "consent": consent})
-    except YinlingError as exc:
-        return _page(request, session, state, current, error=exc.message,
-                     form={"id": link_id, "consent": consent, "reason": reason}, status_code=exc.status)
+    _result, error = attempt(session, lambda: people.decide_family_link(session, current.principal, link_id, consent,
+                                                                        reason=reason))
+    if error is not None:
+        page = refusal(request, current, error, back_url="/console/people/family-links", back_label="返回绑定")
+        return page or _page(request, session, state, current, error=error.message,
+                             form={"id": link_id, "consent": consent, "reason": reason}, status_code=error.status)
     return RedirectResponse(f"/console/people/family-links?done={consent}", status_code=303)

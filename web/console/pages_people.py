@@ -9,15 +9,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from backend.access import people
 from backend.api.deps import PolicyDep, SessionDep, StateDep
 from backend.core.clock import local_today
 from backend.core.errors import InvalidInput, NotFound, YinlingError
-from backend.ledger.accounts import person_account
 from backend.models import Person
-from backend.people import registry
 from web.auth import sessions
-from web.console import localtime, people_view, reasons
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
+from web.console import localtime, people_view
+from web.console.deps import ConsoleOperator, ConsoleOperatorDep
+from web.console.pagekit import attempt, refusal
 from web.console.render import render
 from web.console.scoping import error_page, require_station
 
@@ -73,26 +73,20 @@ def person_detail(request: Request, person_id: int, session: SessionDep, state: 
 
 @router.post("/people/{person_id:int}/freeze", response_class=HTMLResponse)
 def freeze(request: Request, person_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
-           current: DeciderDep, frozen: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
-    """Freeze ("1") or unfreeze ("0") the account. Freezing also ends the person's family web
-    sessions. Asking for the state the account is already in changes nothing and audits nothing."""
-    try:
-        person = _scoped_person(session, current, person_id)
-    except YinlingError as exc:
-        return error_page(request, current, exc)
+           current: ConsoleOperatorDep, frozen: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
+    """Freeze ("1") or unfreeze ("0") the account (reviewers and admins). Freezing also ends the person's
+    family web sessions. Asking for the state the account is already in changes nothing and audits nothing."""
     want = frozen == "1"
-    try:
-        with session.begin_nested():
-            why = reasons.required(reason)
-            if person_account(session, person.id).frozen == want:
-                return RedirectResponse(f"/console/people/{person_id}", status_code=303)
-            registry.set_frozen(session, person.id, want)
-            ended = sessions.revoke_all(session, "family", person.id, datetime.now(timezone.utc)) if want else 0
-            current.audit(session, "person.freeze" if want else "person.unfreeze", f"person:{person.id}",
-                          person.station_id, reason=why, detail={"family_sessions_ended": ended})
-    except YinlingError as exc:
-        return _person_response(request, session, state, policy, current, person, error=exc.message,
-                                form={"freeze_reason": reason}, status_code=exc.status)
+
+    def end_family_sessions() -> dict:
+        ended = sessions.revoke_all(session, "family", person_id, datetime.now(timezone.utc)) if want else 0
+        return {"family_sessions_ended": ended}
+    result, error = attempt(session, lambda: people.set_frozen(session, current.principal, person_id, want,
+                                                               reason=reason, on_change=end_family_sessions))
+    if error is not None:
+        return _refused(request, session, state, policy, current, person_id, error, {"freeze_reason": reason})
+    if result.entry is None:
+        return RedirectResponse(f"/console/people/{person_id}", status_code=303)
     return RedirectResponse(f"/console/people/{person_id}?done={'frozen' if want else 'unfrozen'}", status_code=303)
 
 
@@ -100,25 +94,26 @@ def freeze(request: Request, person_id: int, session: SessionDep, state: StateDe
 def add_qualification(request: Request, person_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
                       current: ConsoleOperatorDep, kind: Annotated[str, Form()],
                       reason: Annotated[str, Form()] = "", expires_on: Annotated[str, Form()] = ""):
-    try:
-        person = _scoped_person(session, current, person_id)
-    except YinlingError as exc:
-        return error_page(request, current, exc)
-    try:
-        with session.begin_nested():
-            why = reasons.required(reason)
-            if kind not in people_view.QUALIFICATION_ZH:
-                raise InvalidInput(f"unknown qualification kind {kind!r}", message="请选择资质类别。")
-            until = localtime.parse_day(expires_on, "有效期")
-            if until is not None and until < local_today(state.settings.timezone):
-                raise InvalidInput(f"expiry {until} is in the past", message="有效期已经过了，请核对证书。")
-            if people_view.has_qualification(session, person.id, kind, until):
-                return RedirectResponse(f"/console/people/{person_id}", status_code=303)  # sent twice
-            q = registry.add_qualification(session, person.id, kind, until)
-            current.audit(session, "person.add_qualification", f"person:{person.id}", person.station_id, reason=why,
-                          detail={"qualification_id": q.id, "kind": kind, "expires_on": until})
-    except YinlingError as exc:
-        return _person_response(request, session, state, policy, current, person, error=exc.message,
-                                form={"kind": kind, "expires_on": expires_on, "qualification_reason": reason},
-                                status_code=exc.status)
+    def work():
+        if kind not in people_view.QUALIFICATION_ZH:
+            raise InvalidInput(f"unknown qualification kind {kind!r}", message="请选择资质类别。")
+        until = localtime.parse_day(expires_on, "有效期")
+        if until is not None and until < local_today(state.settings.timezone):
+            raise InvalidInput(f"expiry {until} is in the past", message="有效期已经过了，请核对证书。")
+        return people.add_qualification(session, current.principal, person_id, kind, until, reason=reason)
+    result, error = attempt(session, work)
+    if error is not None:
+        return _refused(request, session, state, policy, current, person_id, error,
+                        {"kind": kind, "expires_on": expires_on, "qualification_reason": reason})
+    if result.entry is None:
+        return RedirectResponse(f"/console/people/{person_id}", status_code=303)  # sent twice
     return RedirectResponse(f"/console/people/{person_id}?done=qualified", status_code=303)
+
+
+def _refused(request, session, state, policy, current, person_id: int, error: YinlingError, form: dict):
+    page = refusal(request, current, error, back_url="/console/people", back_label="返回人员")
+    if page is not None:
+        return page
+    person = _scoped_person(session, current, person_id)
+    return _person_response(request, session, state, policy, current, person, error=error.message, form=form,
+                            status_code=error.status)

@@ -10,27 +10,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backend.api.deps import PolicyDep, SessionDep, StateDep
 from backend.core.clock import local_today
-from backend.core.errors import NotFound, YinlingError
+from backend.access import people
+from backend.core.errors import YinlingError
 from backend.people import registry
-from web.console import localtime, people_view, reasons
-from web.console.deps import ConsoleOperator, ConsoleOperatorDep, DeciderDep
+from web.console import localtime, people_view
+from web.console.deps import ConsoleOperatorDep
+from web.console.pagekit import attempt, refusal
 from web.console.render import render
-from web.console.scoping import error_page, is_city_level, require_station, stations_in_scope
+from web.console.scoping import is_city_level, stations_in_scope
 
 router = APIRouter(prefix="/console")
 
 STATUS_ZH = {"pending": "待审核", "verified": "已核实", "rejected": "已驳回"}
 DONE = {"verified": "已核实，已建立人员档案。", "rejected": "已驳回这条登记。"}
 CHANNEL_ZH = {"phone": "电话", "chat": "网页聊天", "operator": "工作人员", "paper": "纸质"}
-
-
-def _scoped_registration(session, current: ConsoleOperator, registration_id: int):
-    try:
-        registration = registry.get_registration(session, registration_id)
-    except NotFound as exc:
-        raise NotFound(exc.detail, message="没有找到这条登记，或者它不在您的管辖范围内。") from exc
-    require_station(session, current, registration.station_id, "登记", f"registration:{registration_id}")
-    return registration
 
 
 def _page(request, session, state, current, status: str, *, flash=None, error=None, form=None, status_code=200):
@@ -56,45 +49,30 @@ def registrations(request: Request, session: SessionDep, state: StateDep, curren
 
 @router.post("/people/registrations/{registration_id:int}/verify", response_class=HTMLResponse)
 def verify(request: Request, registration_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
-           current: DeciderDep, station_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "",
+           current: ConsoleOperatorDep, station_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "",
            birth_date: Annotated[str, Form()] = "", address: Annotated[str, Form()] = ""):
-    try:
-        registration = _scoped_registration(session, current, registration_id)
-    except YinlingError as exc:
-        return error_page(request, current, exc)
     form = {"id": registration_id, "reason": reason, "birth_date": birth_date, "address": address}
-    try:
-        with session.begin_nested():
-            why = reasons.required(reason)
-            require_station(session, current, station_id, "站点", f"station:{station_id}")
-            born = localtime.parse_day(birth_date, "出生日期")
-            person = registry.verify_registration(
-                session, registration.id, station_id=station_id, birth_date=born, address=address.strip()[:200],
-                policy=policy, secret_key=state.settings.secret_key, today=local_today(state.settings.timezone))
-            current.audit(session, "registration.verify", f"person:{person.id}", station_id, reason=why,
-                          detail={"registration_id": registration.id, "name": person.name, "phone": person.phone,
-                                  "roles": person.roles})
-    except YinlingError as exc:
-        return _page(request, session, state, current, "pending", error=exc.message, form=form,
-                     status_code=exc.status)
+    _result, error = attempt(session, lambda: people.verify_registration(
+        session, current.principal, registration_id, station_id=station_id,
+        birth_date=localtime.parse_day(birth_date, "出生日期"), address=address, reason=reason, policy=policy,
+        secret_key=state.settings.secret_key, today=local_today(state.settings.timezone)))
+    if error is not None:
+        return _refused(request, session, state, current, error, form)
     return RedirectResponse("/console/people/registrations?done=verified", status_code=303)
 
 
 @router.post("/people/registrations/{registration_id:int}/reject", response_class=HTMLResponse)
 def reject(request: Request, registration_id: int, session: SessionDep, state: StateDep,
-           current: DeciderDep, reason: Annotated[str, Form()] = ""):
-    try:
-        registration = _scoped_registration(session, current, registration_id)
-    except YinlingError as exc:
-        return error_page(request, current, exc)
-    try:
-        with session.begin_nested():
-            why = reasons.required(reason)
-            registry.reject_registration(session, registration.id)
-            current.audit(session, "registration.reject", f"registration:{registration.id}",
-                          registration.station_id, reason=why, detail={"name": registration.name})
-    except YinlingError as exc:
-        return _page(request, session, state, current, "pending", error=exc.message,
-                     form={"id": registration_id, "reject_reason": reason}, status_code=exc.status)
+           current: ConsoleOperatorDep, reason: Annotated[str, Form()] = ""):
+    _result, error = attempt(session, lambda: people.reject_registration(session, current.principal, registration_id,
+                                                                         reason=reason))
+    if error is not None:
+        return _refused(request, session, state, current, error, {"id": registration_id, "reject_reason": reason})
     return RedirectResponse("/console/people/registrations?done=rejected", status_code=303)
 
+
+def _refused(request, session, state, current, error: YinlingError, form: dict):
+    page = refusal(request, current, error, back_url="/console/people/registrations", back_label="返回登记")
+    if page is not None:
+        return page
+    return _page(request, session, state, current, "pending", error=error.message, form=form, status_code=error.status)

@@ -6,7 +6,8 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from web.console.deps import DECIDING_ROLES, ConsoleOperator
+from backend.access.gate import allows
+from web.console.deps import ConsoleOperator
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -28,6 +29,6 @@ ROLE_NAMES = {"admin": "管理员", "reviewer": "审核员", "clerk": "办事员
 def render(request: Request, name: str, context: dict, *, operator: ConsoleOperator | None = None,
            status_code: int = 200):
     values = {"nav": NAV, "role_names": ROLE_NAMES, "operator": operator,
-              "can_decide": bool(operator and operator.operator.role in DECIDING_ROLES),
+              "can_decide": bool(operator and allows(operator.principal, "order.approve")),
               "csrf_token": operator.csrf_token if operator else context.get("csrf_token", ""), **context}
     return templates.TemplateResponse(request, name, values, status_code=status_code)

@@ -8,16 +8,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, literal, or_, select
 from sqlalchemy.orm import Session
 
+from backend.access.orders import KEEP_ACTION  # "looked at it, nothing to do": takes a low rating off the queue
+from backend.access.scope import sees_suspicion
 from backend.fulfilment.ratings import LOW_RATING
 from backend.fulfilment.review import suspicious_patterns
 from backend.models import Account, Anomaly, AuditEntry, Order, Person, Rating, Station
 from backend.orders import states
 from backend.policy import PolicyProfile
 from web.console.deps import ConsoleOperator
-from web.console.pagekit import in_scope, scope_clause
+from web.console.pagekit import scope_clause
 
 RATING_DAYS = 90
-KEEP_ACTION = "order.keep"  # "looked at it, nothing to do": takes a low rating off the queue
 
 
 def balance(session: Session, person_id: int | None) -> int | None:
@@ -59,13 +60,13 @@ def patterns(session: Session, current: ConsoleOperator, *, policy: PolicyProfil
     """The backend's suspicious patterns, worded in Chinese, only those about people or stations in scope."""
     out = []
     for s in suspicious_patterns(session, policy=policy, now=now):
+        if not sees_suspicion(session, current.principal, s):
+            continue
         if s.kind == "frequent_pair":
             elder, volunteer = session.get(Person, s.recipient_id), session.get(Person, s.volunteer_id)
-            if elder is None or not in_scope(session, current, elder.station_id):
-                continue
             out.append(Pattern("同一对人频繁服务", f"志愿者{volunteer.name}近30天为老人{elder.name}服务了{s.count}次",
                                s.volunteer_id, s.recipient_id))
-        elif s.kind == "paper_heavy_station" and in_scope(session, current, s.station_id):
+        elif s.kind == "paper_heavy_station":
             station = session.get(Station, s.station_id)
             out.append(Pattern("补登比例过高", f"{station.name}近30天有{s.count}条服务是纸质补登，超过一半", None, None))
     return out

@@ -1,9 +1,8 @@
 """What an operator may see, and the page they get when they may not.
 
-A console operator sees their station and everything below it (``Station.path`` prefix). Records
-without a station (a call or registration from a number nobody could place) belong to the whole
-city, so only an operator at the top station sees them. Out of scope and missing answer the same
-404 page, so guessing ids in URLs reveals nothing, not even that a record exists.
+The rule itself is the gate's (``backend.access.scope``): an operator sees their station and everything
+below it, records without a station only from the top station. Out of scope and missing answer the
+same 404 page, so guessing ids in URLs reveals nothing, not even that a record exists.
 """
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound, YinlingError
+from backend.access import scope
 from backend.models import Station
 from web.console.deps import ConsoleOperator
 from web.console.render import render
@@ -22,14 +22,12 @@ log = logging.getLogger("yinling.web.console")
 
 def is_city_level(current: ConsoleOperator) -> bool:
     """The operator works at the top of the station tree (no parent above their station)."""
-    return current.station.parent_id is None
+    return current.principal.city_level
 
 
 def can_see_station(session: Session, current: ConsoleOperator, station_id: int | None) -> bool:
-    if station_id is None:
-        return is_city_level(current)
-    station = session.get(Station, station_id)
-    return station is not None and current.caller.can_see_path(station.path)
+    """The gate's one rule (``backend.access.scope``), for the console's operator."""
+    return scope.can_see_station(session, current.principal, station_id)
 
 
 def require_station(session: Session, current: ConsoleOperator, station_id: int | None, what: str,

@@ -5,13 +5,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response
 
-from backend.api.deps import CallerDep, IdempotencyKey, PolicyDep, SessionDep, SettingsDep, check_person_scope
+from backend.access import permit, scope
+from backend.api.deps import CallerDep, IdempotencyKey, PolicyDep, SessionDep, SettingsDep, once
 from backend.api.schemas.certificates import CertificateIssued, CertificateVerification
 from backend.certificates import records, service
 from backend.core.config import Settings
-from backend.core.idempotency import run_once
 from backend.models import Certificate
-from backend.people import registry
 
 router = APIRouter(tags=["certificates"])
 public_router = APIRouter(tags=["certificates"])
@@ -31,16 +30,21 @@ def _issued_public(settings: Settings, cert: Certificate) -> CertificateIssued:
 @router.post("/persons/{person_id}/certificates", response_model=CertificateIssued, status_code=201)
 def issue_certificate(person_id: int, session: SessionDep, caller: CallerDep, policy: PolicyDep,
                       settings: SettingsDep, key: IdempotencyKey = None):
-    check_person_scope(session, caller, registry.get_person(session, person_id))
-    return run_once(session, "certificates.issue", key, {"person_id": person_id},
-                    lambda: _issued_public(settings, service.issue(session, person_id, policy)))
+    gate = permit(caller, "certificate.issue")
+    person = scope.person(session, caller, person_id)
+
+    def work():
+        cert = service.issue(session, person.id, policy)
+        gate.audit(session, f"person:{person.id}", person.station_id, detail={"code": cert.code})
+        return _issued_public(settings, cert)
+    return once(session, caller, "certificates.issue", key, {"person_id": person_id}, work)
 
 
 @router.get("/certificates/{code}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
 def certificate_pdf(code: str, session: SessionDep, caller: CallerDep, policy: PolicyDep, settings: SettingsDep):
     cert = service.load(session, code)
-    check_person_scope(session, caller, registry.get_person(session, cert.person_id))
+    scope.person(session, caller, cert.person_id)
     body = service.render_pdf(session, cert, policy, verify_url=_verify_url(settings, cert.code),
                               timezone=settings.timezone)
     return Response(body, media_type="application/pdf",

@@ -4,48 +4,49 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from backend.api.deps import (CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, SettingsDep,
-                              check_person_scope, check_scope)
+from backend.access import permit, scope
+from backend.api.deps import CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, SettingsDep, once
 from backend.api.routes.orders import order_public
 from backend.api.schemas.fulfilment import (CandidatePublic, EventPublic, ExceptionCreate, SupplyUpdate,
                                             VolunteerAction)
 from backend.api.schemas.orders import OrderPublic
-from backend.core.idempotency import run_once
 from backend.matching import dispatch
 from backend.models import Order, OrderEvent, Station
-from backend.orders.service import get_order
-from backend.people import registry, supply
+from backend.people import supply
 
 router = APIRouter(tags=["matching"])
 
 
 @router.put("/volunteers/{person_id}/supply")
 def set_supply(person_id: int, body: SupplyUpdate, session: SessionDep, caller: CallerDep):
-    check_person_scope(session, caller, registry.get_person(session, person_id))
-    supply.set_supply(session, person_id, radius_km=body.radius_km, max_open_orders=body.max_open_orders,
+    gate = permit(caller, "volunteer.supply")
+    volunteer = scope.person(session, caller, person_id)
+    supply.set_supply(session, volunteer.id, radius_km=body.radius_km, max_open_orders=body.max_open_orders,
                       services=body.services, weekly=[(w.weekday, w.start, w.end) for w in body.weekly])
-    return supply.supply_of(session, person_id)
+    gate.audit(session, f"person:{volunteer.id}", volunteer.station_id, detail=body.model_dump(mode="json"))
+    return supply.supply_of(session, volunteer.id)
 
 
 @router.post("/volunteers/{person_id}/exceptions", status_code=201)
 def add_exception(person_id: int, body: ExceptionCreate, session: SessionDep, caller: CallerDep):
-    check_person_scope(session, caller, registry.get_person(session, person_id))
-    row = supply.add_exception(session, person_id, body.day, available=body.available, start=body.start,
+    gate = permit(caller, "volunteer.exception")
+    volunteer = scope.person(session, caller, person_id)
+    row = supply.add_exception(session, volunteer.id, body.day, available=body.available, start=body.start,
                                end=body.end, reason=body.reason)
+    gate.audit(session, f"person:{volunteer.id}", volunteer.station_id, detail=body.model_dump(mode="json"))
     return {"id": row.id}
 
 
 @router.get("/volunteers/{person_id}/board", response_model=list[OrderPublic])
 def board(person_id: int, session: SessionDep, caller: CallerDep, now: NowDep):
-    check_person_scope(session, caller, registry.get_person(session, person_id))
+    scope.person(session, caller, person_id)
     return [order_public(session, o) for o in dispatch.board(session, person_id, now=now)]
 
 
 @router.get("/orders/{order_id}/candidates", response_model=list[CandidatePublic])
 def candidates(order_id: int, session: SessionDep, caller: OperatorDep, policy: PolicyDep, settings: SettingsDep,
                limit: int = Query(10, ge=1, le=100)):
-    order = get_order(session, order_id)
-    check_scope(session, caller, order.station_id)
+    order = scope.order(session, caller, order_id)
     ranked = dispatch.ranked_candidates(session, order, policy=policy, tz=settings.timezone)[:limit]
     return [CandidatePublic(person_id=r.candidate.person_id, score=r.score, distance_km=r.candidate.distance_km,
                             age=r.candidate.age, recent_minutes=r.candidate.recent_minutes,
@@ -55,26 +56,34 @@ def candidates(order_id: int, session: SessionDep, caller: OperatorDep, policy: 
 @router.post("/orders/{order_id}/offer", response_model=OrderPublic)
 def offer(order_id: int, session: SessionDep, caller: OperatorDep, policy: PolicyDep, settings: SettingsDep,
           now: NowDep):
-    order = get_order(session, order_id, for_update=True)
-    check_scope(session, caller, order.station_id)
+    gate = permit(caller, "order.offer")
+    order = scope.order(session, caller, order_id, for_update=True)
     dispatch.offer_next(session, order, policy=policy, tz=settings.timezone, now=now)
+    gate.audit(session, f"order:{order.id}", order.station_id, detail={"volunteer_id": order.volunteer_id})
     return order_public(session, order)
 
 
 @router.post("/orders/{order_id}/accept", response_model=OrderPublic)
 def accept(order_id: int, body: VolunteerAction, session: SessionDep, caller: CallerDep, now: NowDep,
            key: IdempotencyKey = None):
-    check_scope(session, caller, get_order(session, order_id).station_id)
-    return run_once(session, f"orders.accept.{order_id}", key, body, lambda: order_public(
-        session, dispatch.accept(session, order_id, body.volunteer_id, channel=body.channel, now=now)))
+    gate = permit(caller, "order.accept")
+    order = scope.order(session, caller, order_id)
+
+    def work():
+        dispatch.accept(session, order.id, body.volunteer_id, channel=body.channel, now=now)
+        gate.audit(session, f"order:{order.id}", order.station_id, detail={"volunteer_id": body.volunteer_id})
+        return order_public(session, order)
+    return once(session, caller, f"orders.accept.{order_id}", key, body, work)
 
 
 @router.post("/orders/{order_id}/decline", response_model=OrderPublic)
 def decline(order_id: int, body: VolunteerAction, session: SessionDep, caller: CallerDep, policy: PolicyDep,
             settings: SettingsDep, now: NowDep):
-    check_scope(session, caller, get_order(session, order_id).station_id)
-    return order_public(session, dispatch.decline(session, order_id, body.volunteer_id, policy=policy,
-                                                  tz=settings.timezone, now=now))
+    gate = permit(caller, "order.decline")
+    order = scope.order(session, caller, order_id)
+    dispatch.decline(session, order.id, body.volunteer_id, policy=policy, tz=settings.timezone, now=now)
+    gate.audit(session, f"order:{order.id}", order.station_id, detail={"volunteer_id": body.volunteer_id})
+    return order_public(session, order)
 
 
 @router.get("/dispatch/escalated", response_model=list[OrderPublic])
@@ -89,7 +98,7 @@ def events(session: SessionDep, caller: CallerDep, after_id: int = 0, order_id: 
     """Order events for the IVR and chat to announce (offered, accepted, declined, timed_out, escalated ...)."""
     query = select(OrderEvent).where(OrderEvent.id > after_id)
     if order_id is not None:
-        check_scope(session, caller, get_order(session, order_id).station_id)
+        scope.order(session, caller, order_id)
         query = query.where(OrderEvent.order_id == order_id)
     elif caller.kind != "service":
         query = query.where(OrderEvent.order_id.in_(_visible_orders(caller)))

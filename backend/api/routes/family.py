@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from backend.api.deps import CallerDep, SessionDep, check_person_scope
+from backend.access import people, scope
+from backend.api.deps import CallerDep, SessionDep
 from backend.api.schemas.people import FamilyLinkCreate, FamilyLinkDetailPublic, FamilyLinkPublic
-from backend.core.errors import NotFound
-from backend.models import FamilyLink
 from backend.people import registry
 
 router = APIRouter(prefix="/family-links", tags=["family"])
@@ -16,9 +15,12 @@ router = APIRouter(prefix="/family-links", tags=["family"])
 
 @router.post("", response_model=FamilyLinkPublic, status_code=201)
 def create_link(body: FamilyLinkCreate, session: SessionDep, caller: CallerDep):
-    check_person_scope(session, caller, registry.get_person(session, body.elder_id))
-    consent = body.consent if caller.kind == "operator" else "pending"
-    return registry.link_family(session, body.elder_id, body.member_id, body.relation, consent)
+    """A link starts pending; an operator who asks for it consented verifies it in the same request
+    (a reviewer's or admin's decision, audited like the console's)."""
+    link = people.create_family_link(session, caller, body.elder_id, body.member_id, body.relation).value
+    if body.consent == "consented" and not caller.is_service:
+        link = people.decide_family_link(session, caller, link.id, "consented", reason="登记时已核实亲属关系").value
+    return link
 
 
 @router.get("", response_model=list[FamilyLinkDetailPublic])
@@ -30,7 +32,7 @@ def list_links(session: SessionDep, caller: CallerDep, elder_id: int | None = No
     A person outside the caller's scope is refused; links to elders outside it are never listed."""
     for person_id in (elder_id, member_id):
         if person_id is not None:
-            check_person_scope(session, caller, registry.get_person(session, person_id))
+            scope.person(session, caller, person_id)
     rows = registry.list_family_links(session, elder_id=elder_id, member_id=member_id, consents=consent,
                                       station_path_prefix=caller.scope_path, limit=limit)
     return [FamilyLinkDetailPublic(id=link.id, elder_id=link.elder_id, member_id=link.member_id,
@@ -41,15 +43,13 @@ def list_links(session: SessionDep, caller: CallerDep, elder_id: int | None = No
 
 class ConsentUpdate(BaseModel):
     consent: Literal["consented", "revoked"]
+    reason: str | None = Field(None, max_length=300)
 
 
 @router.post("/{link_id}/consent", response_model=FamilyLinkPublic)
 def set_consent(link_id: int, body: ConsentUpdate, session: SessionDep, caller: CallerDep):
-    """The elder consents (by phone, through the assistant) or an operator verifies the link."""
-    link = session.get(FamilyLink, link_id)
-    if link is None:
-        raise NotFound(f"family link {link_id} does not exist")
-    check_person_scope(session, caller, registry.get_person(session, link.elder_id))
-    link.consent = body.consent
-    session.flush()
-    return link
+    """The elder consents or withdraws by phone, through the assistant; or a reviewer verifies or rejects
+    a pending link, with a reason."""
+    if caller.is_service:
+        return people.elder_consents(session, caller, link_id, body.consent).value
+    return people.decide_family_link(session, caller, link_id, body.consent, reason=body.reason).value

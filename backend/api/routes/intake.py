@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from backend.api.deps import CallerDep, IdempotencyKey, SessionDep, SettingsDep
+from backend.access import permit, scope
+from backend.api.deps import CallerDep, IdempotencyKey, SessionDep, SettingsDep, once
 from backend.api.schemas.people import RegistrationCreate, RegistrationPublic
-from backend.core.idempotency import run_once
 from backend.models import HandoffTicket, Person, Registration, Station
 from backend.people.identity import hash_id, mask_id, normalise_phone, validate_id_number
 from backend.people.stations import on_duty_phone
@@ -21,6 +21,9 @@ router = APIRouter(tags=["intake"])
 def register(body: RegistrationCreate, session: SessionDep, caller: CallerDep, settings: SettingsDep,
              key: IdempotencyKey = None):
     """Record a pending registration (人工辅助审核): an operator verifies it; no account is made here."""
+    gate = permit(caller, "registration.create")
+    if body.station_id is not None:
+        scope.require_station(session, caller, body.station_id)
     phone = normalise_phone(body.phone)
     id_hash = id_masked = None
     if body.id_number:
@@ -33,8 +36,9 @@ def register(body: RegistrationCreate, session: SessionDep, caller: CallerDep, s
                            station_id=body.station_id, status="pending")
         session.add(row)
         session.flush()
+        gate.audit(session, f"registration:{row.id}", row.station_id, detail={"name": row.name})
         return RegistrationPublic.model_validate(row)
-    return run_once(session, "registrations.create", key, body, work)
+    return once(session, caller, "registrations.create", key, body, work)
 
 
 class TranscriptTurn(BaseModel):
@@ -55,7 +59,8 @@ class HandoffCreate(BaseModel):
 @router.post("/handoffs", status_code=201)
 def handoff(body: HandoffCreate, session: SessionDep, caller: CallerDep, key: IdempotencyKey = None):
     """Open an operator ticket with the conversation so far; say whom the IVR should dial."""
-    person = session.get(Person, body.person_id) if body.person_id else None
+    gate = permit(caller, "handoff.create")
+    person = scope.person(session, caller, body.person_id) if body.person_id else None
     if person is None and body.phone:
         person = session.scalar(select(Person).where(Person.phone == normalise_phone(body.phone)))
     station_id = person.station_id if person else session.scalar(select(Station.id).order_by(Station.id).limit(1))
@@ -67,5 +72,6 @@ def handoff(body: HandoffCreate, session: SessionDep, caller: CallerDep, key: Id
                                reason=body.reason)
         session.add(ticket)
         session.flush()
+        gate.audit(session, f"handoff:{ticket.id}", station_id)
         return {"id": ticket.id, "station_id": station_id, "operator_phone": on_duty_phone(session, station_id)}
-    return run_once(session, "handoffs.create", key, body, work)
+    return once(session, caller, "handoffs.create", key, body, work)

@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from backend.access import people, permit, scope
 from backend.api.deps import (CallerDep, IdempotencyKey, OperatorDep, PolicyDep, SessionDep, SettingsDep, TodayDep,
-                              check_person_scope, check_scope)
+                              check_scope, once)
 from backend.api.routes.orders import order_public
 from backend.api.schemas.orders import OrderPublic
 from backend.api.schemas.people import (BalancePublic, FreezeRequest, HistoryItem, LinkedElder, PersonCreate,
                                         PersonPublic, QualificationCreate, StarsPublic)
-from backend.core.idempotency import run_once
 from backend.ledger import queries
 from backend.models import FamilyLink, Person
 from backend.orders import service as orders
@@ -31,29 +31,29 @@ def person_public(session, person: Person) -> PersonPublic:
 
 
 def _scoped_person(session, caller, person_id: int) -> Person:
-    person = registry.get_person(session, person_id)
-    check_person_scope(session, caller, person)
-    return person
+    return scope.person(session, caller, person_id)
 
 
 @router.post("", response_model=PersonPublic, status_code=201)
 def create_person(body: PersonCreate, session: SessionDep, caller: CallerDep, policy: PolicyDep,
                   settings: SettingsDep, today: TodayDep, key: IdempotencyKey = None):
+    """The assistant's registrations stay pending; an operator who registers someone in person verifies them."""
+    gate = permit(caller, "person.create")
     check_scope(session, caller, body.station_id)
     status = "verified" if caller.kind == "operator" else "pending"
 
     def work():
         new = registry.NewPerson(**body.model_dump(), status=status)
-        return person_public(session, registry.register_person(
-            session, new, policy=policy, secret_key=settings.secret_key, today=today))
-    return run_once(session, "persons.create", key, body, work)
+        person = registry.register_person(session, new, policy=policy, secret_key=settings.secret_key, today=today)
+        gate.audit(session, f"person:{person.id}", person.station_id, detail={"name": person.name, "status": status})
+        return person_public(session, person)
+    return once(session, caller, "persons.create", key, body, work)
 
 
 @router.get("/by-phone/{phone}", response_model=PersonPublic)
 def person_by_phone(phone: str, session: SessionDep, caller: CallerDep):
-    person = registry.find_by_phone(session, phone)
-    check_person_scope(session, caller, person)
-    return person_public(session, person)
+    person = registry.find_by_phone(session, phone)  # NotFound for an unknown number …
+    return person_public(session, scope.person(session, caller, person.id))  # … and for one outside the scope
 
 
 @router.get("/{person_id}", response_model=PersonPublic)
@@ -93,12 +93,12 @@ def read_orders(person_id: int, session: SessionDep, caller: CallerDep,
 
 @router.post("/{person_id}/freeze", response_model=PersonPublic)
 def freeze_person(person_id: int, body: FreezeRequest, session: SessionDep, caller: OperatorDep):
-    _scoped_person(session, caller, person_id)
-    return person_public(session, registry.set_frozen(session, person_id, body.frozen))
+    done = people.set_frozen(session, caller, person_id, body.frozen, reason=body.reason)
+    return person_public(session, done.value)
 
 
 @router.post("/{person_id}/qualifications", status_code=201)
 def add_qualification(person_id: int, body: QualificationCreate, session: SessionDep, caller: OperatorDep):
-    _scoped_person(session, caller, person_id)
-    q = registry.add_qualification(session, person_id, body.kind, body.expires_on)
+    q = people.add_qualification(session, caller, person_id, body.kind, body.expires_on, reason=None,
+                                 reason_required=False).value
     return {"id": q.id, "kind": q.kind, "expires_on": q.expires_on}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from backend.access import permit
 from backend.api.deps import CallerDep, PolicyDep, SessionDep, check_scope
 from backend.api.schemas.orders import ServicePublic
 from backend.api.schemas.people import StationCreate, StationPublic
@@ -32,9 +33,13 @@ def stations(session: SessionDep, caller: CallerDep):
 
 @router.post("/stations", response_model=StationPublic, status_code=201)
 def create_station(body: StationCreate, session: SessionDep, caller: CallerDep):
+    """An admin adds a station under one in their scope (a top-level one only from the top)."""
+    gate = permit(caller, "station.create")
     if body.parent_id is None:
-        if caller.kind != "operator" or caller.role != "admin":
-            raise Forbidden("only an admin operator may add a top-level station")
+        if not caller.city_level:
+            raise Forbidden("only a city-level admin adds a top-level station", message="只有市级管理员可以添加顶级站点。")
     else:
         check_scope(session, caller, body.parent_id)
-    return add_station(session, body.name, body.level, body.parent_id, body.operator_phone)
+    station = add_station(session, body.name, body.level, body.parent_id, body.operator_phone)
+    gate.audit(session, f"station:{station.id}", station.id, detail={"name": station.name, "level": station.level})
+    return station

@@ -3,16 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from backend.api.deps import (CallerDep, IdempotencyKey, OperatorDep, PolicyDep, SessionDep, TodayDep,
-                              check_person_scope)
+from backend.access import ledger, scope
+from backend.api.deps import CallerDep, IdempotencyKey, OperatorDep, PolicyDep, SessionDep, TodayDep, once
 from backend.api.schemas.ledger import (DonationCreate, GiftCreate, GrantCreate, PostingPublic, RedemptionCreate,
                                         ReversalCreate, TransactionPublic, VerifyPublic)
-from backend.core.idempotency import run_once
-from backend.ledger import journal, operations
+from backend.ledger import journal
 from backend.ledger.records import Entry
 from backend.ledger.verify import verify
 from backend.models import LedgerEntry
-from backend.people import registry
 
 router = APIRouter(tags=["ledger"])
 
@@ -24,57 +22,45 @@ def entry_public(entry: Entry) -> TransactionPublic:
                              hash=entry.hash, prev_hash=entry.prev_hash)
 
 
-def _key(key: str | None, scope: str) -> str | None:
-    return f"{scope}:{key}" if key else None
-
-
 @router.post("/transfers/gift", response_model=TransactionPublic, status_code=201)
 def gift(body: GiftCreate, session: SessionDep, caller: CallerDep, policy: PolicyDep, key: IdempotencyKey = None):
-    check_person_scope(session, caller, registry.get_person(session, body.from_person_id))
-    actor = operations.Actor(caller.name, body.channel)
-    return run_once(session, "transfers.gift", key, body, lambda: entry_public(operations.gift(
-        session, from_id=body.from_person_id, to_id=body.to_person_id, minutes=body.minutes, policy=policy,
-        actor=actor, key=_key(key, "gift"), memo=body.memo)))
+    return once(session, caller, "transfers.gift", key, body, lambda: entry_public(ledger.gift(
+        session, caller, from_id=body.from_person_id, to_id=body.to_person_id, minutes=body.minutes,
+        channel=body.channel, policy=policy, key=key, memo=body.memo).value))
 
 
 @router.post("/transfers/donation", response_model=TransactionPublic, status_code=201)
 def donation(body: DonationCreate, session: SessionDep, caller: CallerDep, policy: PolicyDep,
              key: IdempotencyKey = None):
-    check_person_scope(session, caller, registry.get_person(session, body.from_person_id))
-    actor = operations.Actor(caller.name, body.channel)
-    return run_once(session, "transfers.donation", key, body, lambda: entry_public(operations.donate(
-        session, from_id=body.from_person_id, minutes=body.minutes, policy=policy, actor=actor,
-        key=_key(key, "donation"), memo=body.memo)))
+    return once(session, caller, "transfers.donation", key, body, lambda: entry_public(ledger.donation(
+        session, caller, from_id=body.from_person_id, minutes=body.minutes, channel=body.channel, policy=policy,
+        key=key, memo=body.memo).value))
 
 
 @router.post("/transfers/grant", response_model=TransactionPublic, status_code=201)
 def grant(body: GrantCreate, session: SessionDep, caller: OperatorDep, key: IdempotencyKey = None):
-    check_person_scope(session, caller, registry.get_person(session, body.to_person_id))
-    actor = operations.Actor(caller.name, "operator")
-    return run_once(session, "transfers.grant", key, body, lambda: entry_public(operations.grant(
-        session, to_id=body.to_person_id, minutes=body.minutes, actor=actor, key=_key(key, "grant"), memo=body.memo)))
+    return once(session, caller, "transfers.grant", key, body, lambda: entry_public(ledger.grant(
+        session, caller, to_id=body.to_person_id, minutes=body.minutes, key=key, memo=body.memo).value))
 
 
 @router.post("/transfers/redemption", response_model=TransactionPublic, status_code=201)
 def redemption(body: RedemptionCreate, session: SessionDep, caller: CallerDep, policy: PolicyDep,
                today: TodayDep, key: IdempotencyKey = None):
-    check_person_scope(session, caller, registry.get_person(session, body.person_id))
-    actor = operations.Actor(caller.name, body.channel)
-    return run_once(session, "transfers.redemption", key, body, lambda: entry_public(operations.redeem(
-        session, person_id=body.person_id, station_id=body.station_id, minutes=body.minutes, policy=policy,
-        today=today, actor=actor, goods=body.goods, key=_key(key, "redemption"), memo=body.memo)))
+    return once(session, caller, "transfers.redemption", key, body, lambda: entry_public(ledger.redemption(
+        session, caller, person_id=body.person_id, station_id=body.station_id, minutes=body.minutes,
+        channel=body.channel, goods=body.goods, policy=policy, today=today, key=key, memo=body.memo).value))
 
 
 @router.post("/ledger/reversals", response_model=TransactionPublic, status_code=201)
 def reversal(body: ReversalCreate, session: SessionDep, caller: OperatorDep, key: IdempotencyKey = None):
-    actor = operations.Actor(caller.name, "operator")
-    return run_once(session, "ledger.reversal", key, body, lambda: entry_public(operations.reverse(
-        session, seq=body.seq, reason=body.reason, actor=actor, key=_key(key, "reversal"))))
+    return once(session, caller, "ledger.reversal", key, body, lambda: entry_public(ledger.reversal(
+        session, caller, seq=body.seq, reason=body.reason, key=key).value))
 
 
 @router.get("/ledger/entries/{seq}", response_model=TransactionPublic)
 def read_entry(seq: int, session: SessionDep, caller: OperatorDep):
-    return entry_public(journal.load_entry(session, seq))
+    """An entry whose people are all in the operator's scope; any other answers 404, like a missing one."""
+    return entry_public(journal.load_entry(session, scope.ledger_entry(session, caller, seq).seq))
 
 
 @router.get("/ledger/head")

@@ -44,12 +44,6 @@ class CancelRequest(BaseModel):
     channel: Channel
 
 
-class TransitionRequest(BaseModel):
-    to_state: str
-    channel: Channel = "operator"
-    reason: str | None = Field(None, max_length=500)
-
-
 class TransitionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     from_state: str | None

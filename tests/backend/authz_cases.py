@@ -1,0 +1,275 @@
+"""The authorisation matrix's entries: for every state-changing route of the assembled app, who may call it
+and how to build one request against a fresh record of a given street.
+
+``Action``: an operator action (or a caller's, through the service token). ``who`` names the principals
+allowed; every other principal is refused. ``make(world, which)`` returns (path parameters, body) for a
+new record in street ``which`` ("a": the operators' own street, "b": another street).
+``Outside``: routes that are not operator actions, with the reason and where they are tested."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from backend.api.schemas.calls import CallCreate
+from backend.calls import records
+from backend.core.db import unit_of_work
+from backend.fulfilment.visits import check_in
+from backend.matching.dispatch import accept
+from backend.models import FamilyLink, Person
+from backend.orders import states
+from backend.orders.assign import assign_volunteer
+from backend.orders.paper_csv import COLUMNS
+from tests import factories
+from tests.backend import authz_world as w
+
+SERVICE, CLERK, REVIEWER, ADMIN = "service", "clerk", "reviewer", "admin"
+CALLERS = frozenset({SERVICE, CLERK, REVIEWER, ADMIN})
+ENTER = frozenset({CLERK, REVIEWER, ADMIN})
+DECIDE = frozenset({REVIEWER, ADMIN})
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Action:
+    who: frozenset[str]
+    make: Callable
+    ok: int = 200
+    other_street: int = 404  # what an allowed operator gets for the other street's record
+    form: bool = False  # console: a form post (303 on success)
+    files: bool = False
+
+
+@dataclass(frozen=True)
+class Outside:
+    reason: str
+    realm: str = "none"  # "family": refused to everyone but a logged-in family member
+
+
+# --- record builders -------------------------------------------------------------------------------
+
+def _s(world):
+    return unit_of_work(world.state.sessions)
+
+
+def volunteer(world, which):
+    with _s(world) as s:
+        return w.new_volunteer(s, world.state, world.street(which))
+
+
+def person_body(world, which):
+    return {}, {"name": "新老人", "phone": factories.next_phone(), "birth_date": "1945-05-01",
+                "station_id": world.street(which), "roles": ["elder"]}
+
+
+def with_person(body):
+    return lambda world, which: ({"person_id": volunteer(world, which)}, body)
+
+
+def link(world, which):
+    return {"link_id": w.family_link(world, which)}, {"consent": "consented", "reason": "核实了户口本"}
+
+
+def new_link(world, which):
+    with _s(world) as s:
+        member = factories.person(s, world.state.policy, world.street(which), roles=("family",), age=40, name="家属")
+        return {}, {"elder_id": world.elders[which], "member_id": member.id, "relation": "child"}
+
+
+def gift(world, which):
+    """One minute from the street's elder to a child of theirs (the default policy allows linked family)."""
+    with _s(world) as s:
+        child = factories.person(s, world.state.policy, world.street(which), roles=("family",), age=40, name="儿子")
+        s.add(FamilyLink(elder_id=world.elders[which], member_id=child.id, relation="child", consent="consented"))
+    return {}, {"from_person_id": world.elders[which], "to_person_id": child.id, "minutes": 1, "channel": "phone"}
+
+
+def _future(days: int = 3) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(days=days)
+
+
+def order_body(world, which):
+    return {}, {"recipient_id": world.elders[which], "service_slug": "chat_companion",
+                "start_at": _future(30).isoformat(), "duration_minutes": 60, "channel": "phone"}
+
+
+def open_order(body=None):
+    return lambda world, which: ({"order_id": w.open_order(world, which)}, body or {})
+
+
+def backfill_body(world, which):
+    ended = (datetime.now(timezone.utc) - timedelta(days=1)).replace(second=0, microsecond=0)
+    ended -= timedelta(minutes=next(_minutes))  # each record its own time, so none repeats another
+    return {}, {"volunteer_id": volunteer(world, which), "recipient_id": world.elders[which],
+                "service_slug": "chat_companion", "started_at": (ended - timedelta(hours=1)).isoformat(),
+                "ended_at": ended.isoformat(), "reason": "停电期间纸质登记"}
+
+
+def _counter():
+    n = 0
+    while True:
+        n += 7
+        yield n
+
+
+_minutes = _counter()
+
+
+def assigned(world, which):
+    order_id, vol = w.open_order(world, which), volunteer(world, which)
+    with _s(world) as s:
+        assign_volunteer(s, order_id, vol, policy=world.state.policy, tz="Asia/Shanghai",
+                         now=datetime.now(timezone.utc), actor="test")
+    return {"order_id": order_id}, {"volunteer_id": vol}
+
+
+def accepted(world, which, *, checked_in=False):
+    order_id, vol = w.open_order(world, which), volunteer(world, which)
+    with _s(world) as s:
+        order = accept(s, order_id, vol, channel="phone", now=datetime.now(timezone.utc))
+        start = order.start_at
+        if checked_in:
+            check_in(s, order_id, vol, lat=32.066, lon=118.781, at=start)
+    at = start + timedelta(minutes=60 if checked_in else 0)
+    return {"order_id": order_id}, {"volunteer_id": vol, "lat": 32.066, "lon": 118.781, "at": at.isoformat()}
+
+
+def completed(body):
+    return lambda world, which: ({"order_id": w.completed_order(world, which)}, body)
+
+
+def held(body):
+    return lambda world, which: ({"order_id": w.open_order(world, which, state=states.HELD, volunteer=True)}, body)
+
+
+def rating(world, which):
+    return {"order_id": w.completed_order(world, which)}, {"by_person_id": world.elders[which], "stars": 5}
+
+
+def call(world, which, body):
+    with _s(world) as s:
+        sid = f"CA{next(_minutes)}"
+        phone = s.get(Person, world.elders[which]).phone
+        records.open_call(s, CallCreate(call_sid=sid, caller_phone=phone))
+    return {"call_sid": sid}, body
+
+
+def local_form_time(days: int) -> dict:
+    start = (_future(days)).astimezone(TZ)
+    return {"day": start.date().isoformat(), "clock": "10:00"}
+
+
+def console_backfill(world, which):
+    with _s(world) as s:
+        elder = s.get(Person, world.elders[which]).phone
+        vol = s.get(Person, w.new_volunteer(s, world.state, world.street(which))).phone
+    day = (datetime.now(TZ) - timedelta(days=2 + next(_minutes) % 300)).date().isoformat()
+    return {}, {"elder_phone": elder, "volunteer_phone": vol, "service": "chat_companion", "day": day,
+                "clock": "09:00", "duration": "60", "reason": "停电期间纸质登记"}
+
+
+def console_sheet(world, which):
+    _, form = console_backfill(world, which)
+    row = ",".join([form["volunteer_phone"], form["elder_phone"], "chat_companion", form["day"], "09:00", "10:00",
+                    "纸质登记"])
+    return {}, {"sheet": ("sheet.csv", (",".join(COLUMNS) + "\n" + row + "\n").encode(), "text/csv")}
+
+
+# --- the matrix ------------------------------------------------------------------------------------
+
+API = "/api/v1"
+MATRIX: dict[tuple[str, str], Action | Outside] = {
+    ("POST", f"{API}/auth/login"): Outside("public: the login itself (tests/backend/test_scope_and_queries.py)"),
+    ("POST", f"{API}/persons"): Action(CALLERS, person_body, 201),
+    ("POST", f"{API}/persons/{{person_id}}/freeze"): Action(DECIDE, with_person({"frozen": True, "reason": "核查"})),
+    ("POST", f"{API}/persons/{{person_id}}/qualifications"): Action(ENTER, with_person({"kind": "nurse"}), 201),
+    ("POST", f"{API}/family-links"): Action(CALLERS, new_link, 201),
+    ("POST", f"{API}/family-links/{{link_id}}/consent"): Action(frozenset({SERVICE}) | DECIDE, link),
+    ("POST", f"{API}/orders"): Action(CALLERS, order_body, 201),
+    ("POST", f"{API}/orders/{{order_id}}/cancel"): Action(CALLERS, open_order({"reason": "不需要了", "channel": "phone"})),
+    ("POST", f"{API}/orders/paper-backfill"): Action(ENTER, backfill_body, 201),
+    ("PUT", f"{API}/volunteers/{{person_id}}/supply"): Action(CALLERS, with_person({"services": ["chat_companion"]})),
+    ("POST", f"{API}/volunteers/{{person_id}}/exceptions"): Action(
+        CALLERS, with_person({"day": _future(40).date().isoformat()}), 201),
+    ("POST", f"{API}/orders/{{order_id}}/offer"): Action(ENTER, open_order()),
+    ("POST", f"{API}/orders/{{order_id}}/accept"): Action(
+        CALLERS, lambda world, which: ({"order_id": w.open_order(world, which)}, {"volunteer_id": volunteer(world, which)})),
+    ("POST", f"{API}/orders/{{order_id}}/decline"): Action(CALLERS, assigned),
+    ("POST", f"{API}/orders/{{order_id}}/check-in"): Action(CALLERS, accepted),
+    ("POST", f"{API}/orders/{{order_id}}/check-out"): Action(
+        CALLERS, lambda world, which: accepted(world, which, checked_in=True)),
+    ("POST", f"{API}/orders/{{order_id}}/rating"): Action(CALLERS, rating, 201),
+    ("POST", f"{API}/review/orders/{{order_id}}/approve"): Action(DECIDE, held({"reason": "核实无误"})),
+    ("POST", f"{API}/review/orders/{{order_id}}/revoke"): Action(DECIDE, completed({"reason": "虚假服务"})),
+    ("POST", f"{API}/follow-ups/{{follow_up_id}}/done"): Action(
+        ENTER, lambda world, which: ({"follow_up_id": w.follow_up(world, which)}, {"outcome": "满意"})),
+    ("POST", f"{API}/transfers/gift"): Action(CALLERS, gift, 201),
+    ("POST", f"{API}/transfers/donation"): Action(CALLERS, lambda world, which: ({}, {
+        "from_person_id": world.elders[which], "minutes": 1, "channel": "phone"}), 201),
+    ("POST", f"{API}/transfers/grant"): Action(DECIDE, lambda world, which: ({}, {
+        "to_person_id": world.elders[which], "minutes": 1, "memo": "困难老人补助"}), 201),
+    ("POST", f"{API}/transfers/redemption"): Action(CALLERS, lambda world, which: ({}, {
+        "person_id": world.elders[which], "minutes": 1, "station_id": world.street(which), "channel": "phone"}), 201),
+    ("POST", f"{API}/ledger/reversals"): Action(DECIDE, lambda world, which: ({}, {
+        "seq": w.credit_entry(world, which), "reason": "录错了"}), 201),
+    ("POST", f"{API}/registrations"): Action(CALLERS, lambda world, which: ({}, {
+        "name": "来电登记", "phone": factories.next_phone(), "roles": ["elder"], "channel": "phone",
+        "station_id": world.street(which)}), 201),
+    ("POST", f"{API}/handoffs"): Action(frozenset({SERVICE}), lambda world, which: ({}, {
+        "person_id": world.elders[which], "channel": "phone", "conversation_id": "conv-1"}), 201),
+    ("POST", f"{API}/stations"): Action(frozenset({ADMIN}), lambda world, which: ({}, {
+        "name": "新社区", "level": "community", "parent_id": world.tree["street_a" if which == "a" else "street_b"]}),
+        201),
+    ("POST", f"{API}/persons/{{person_id}}/certificates"): Action(
+        CALLERS, lambda world, which: ({"person_id": world.elders[which]}, {}), 201),
+    ("POST", f"{API}/calls"): Outside("the hotline's call records: service token only (tests/backend/test_calls_routes.py)"),
+    ("PATCH", f"{API}/calls/{{call_sid}}"): Outside("the hotline's call records (tests/backend/test_calls_routes.py)"),
+    ("POST", f"{API}/calls/{{call_sid}}/turns"): Outside("the hotline's call records (tests/backend/test_calls_routes.py)"),
+    ("POST", f"{API}/calls/{{call_sid}}/events"): Outside("the hotline's call records (tests/backend/test_calls_routes.py)"),
+    ("POST", "/ivr/voice"): Outside("Twilio-signed webhook (tests/ivr/test_webhooks.py)"),
+    ("POST", "/ivr/status"): Outside("Twilio-signed webhook (tests/ivr/test_webhooks.py)"),
+    ("POST", "/ivr/gather"): Outside("Twilio-signed webhook (tests/ivr/test_gather_*.py)"),
+    ("POST", "/ivr/phone/session"): Outside("the browser phone (issue 11 point 5; tests/ivr)"),
+    ("POST", "/console/login"): Outside("public: the login itself (tests/web/test_console_login.py)"),
+    ("POST", "/console/logout"): Outside("ends one's own session (tests/web/test_console_login.py)"),
+    ("POST", "/console/orders/{order_id}/assign"): Action(
+        ENTER, lambda world, which: ({"order_id": w.open_order(world, which)},
+                                     {"volunteer_id": str(volunteer(world, which)), "reason": "熟人"}), 303, form=True),
+    ("POST", "/console/orders/{order_id}/correct"): Action(
+        ENTER, open_order({**local_form_time(50), "duration": "90", "service": "", "address": "鼓楼区湖南路1号", "note": "",
+                           "reason": "老人改时间"}), 303, form=True),
+    ("POST", "/console/orders/{order_id}/cancel"): Action(ENTER, open_order({"reason": "老人住院"}), 303, form=True),
+    ("POST", "/console/orders/{order_id}/open"): Action(
+        ENTER, lambda world, which: ({"order_id": w.open_order(world, which, state=states.REQUESTED)}, {}), 303,
+        form=True),
+    ("POST", "/console/review/orders/{order_id}/approve"): Action(DECIDE, held({"reason": "核实无误"}), 303, form=True),
+    ("POST", "/console/review/orders/{order_id}/revoke"): Action(DECIDE, completed({"reason": "虚假服务"}), 303,
+                                                                  form=True),
+    ("POST", "/console/review/orders/{order_id}/keep"): Action(DECIDE, completed({"reason": "核实无误"}), 303, form=True),
+    ("POST", "/console/backfill"): Action(ENTER, console_backfill, 303, other_street=422, form=True),
+    ("POST", "/console/backfill/csv"): Action(ENTER, console_sheet, 303, other_street=422, form=True, files=True),
+    ("POST", "/console/followups/{follow_up_id}"): Action(
+        ENTER, lambda world, which: ({"follow_up_id": w.follow_up(world, which)}, {"reached": "yes", "satisfied": "yes"}),
+        303, form=True),
+    ("POST", "/console/calls/{call_sid}/review"): Action(
+        ENTER, lambda world, which: call(world, which, {"decision": "reviewed"}), 303, form=True),
+    ("POST", "/console/people/registrations/{registration_id}/verify"): Action(
+        DECIDE, lambda world, which: ({"registration_id": w.registration(world, which)},
+                                      {"station_id": str(world.street(which)), "reason": "核实了身份证"}), 303, form=True),
+    ("POST", "/console/people/registrations/{registration_id}/reject"): Action(
+        DECIDE, lambda world, which: ({"registration_id": w.registration(world, which)}, {"reason": "重复登记"}), 303,
+        form=True),
+    ("POST", "/console/people/family-links/{link_id}"): Action(DECIDE, link, 303, form=True),
+    ("POST", "/console/people/{person_id}/freeze"): Action(DECIDE, with_person({"frozen": "1", "reason": "核查"}), 303,
+                                                           form=True),
+    ("POST", "/console/people/{person_id}/qualifications"): Action(
+        ENTER, with_person({"kind": "nurse", "reason": "见了护士证"}), 303, form=True),
+    ("POST", "/family/login"): Outside("public: the family login itself (tests/web/test_family_login.py)"),
+    ("POST", "/family/logout"): Outside("ends one's own session (tests/web/test_family_login.py)"),
+    ("POST", "/family/register"): Outside("public: self-registration (tests/web/test_family_register.py)"),
+    ("POST", "/family/link"): Outside("a family member's own request (tests/web/test_family_register.py)", "family"),
+    ("POST", "/family/elders/{elder_id}/certificate"): Outside(
+        "a family member's consented elder only (tests/web/test_family_certificate.py)", "family"),
+    ("POST", "/family/api/chat"): Outside("the family chat proxy (tests/web/test_family_chat_proxy.py)", "family"),
+}
