@@ -43,6 +43,7 @@ class TurnConfig:
     elder_ms: int = 1400
     continue_ms: int = 2200
     short_answer_ms: int = 900
+    resume_ms: int = 100
     max_utterance_ms: int = 20000
 
 
@@ -57,7 +58,8 @@ class TurnHint:
 
 @dataclass(frozen=True)
 class TurnState:
-    """``voiced_ms``: voiced frames minus unvoiced ones since the line was last quiet (idle); ``silence_ms``: trailing silence in speech;
+    """``voiced_ms``: voiced frames minus unvoiced ones since the line was last quiet (idle), the
+    current run of voiced frames (in speech); ``silence_ms``: trailing silence in speech;
     ``utterance_ms``: length so far; ``speech_ms``: voiced frames in this utterance."""
 
     in_speech: bool = False
@@ -84,13 +86,20 @@ def step(state: TurnState, voiced: bool, hold_ms: int, config: TurnConfig) -> tu
             return TurnState(in_speech=True, utterance_ms=run, speech_ms=run), Boundary.STARTED
         return TurnState(voiced_ms=run), Boundary.NONE
     utterance_ms = state.utterance_ms + config.frame_ms
-    silence_ms = 0 if voiced else state.silence_ms + config.frame_ms
+    # Speech resumes with a voiced run of ``resume_ms``: a TV's loud syllable only holds the silence
+    # count that ends the turn (shorter voiced runs neither add to it nor restart it), a caller
+    # picking up after a pause always restarts it.
+    run = state.voiced_ms + config.frame_ms if voiced else 0
+    if run >= config.resume_ms:
+        silence_ms = 0
+    else:
+        silence_ms = state.silence_ms + (0 if voiced else config.frame_ms)
     speech_ms = state.speech_ms + (config.frame_ms if voiced else 0)
     if silence_ms >= hold_ms:
         return TurnState(), Boundary.ENDED
     if utterance_ms >= config.max_utterance_ms:
         return TurnState(in_speech=True), Boundary.CUT
-    return TurnState(True, 0, silence_ms, utterance_ms, speech_ms), Boundary.NONE
+    return TurnState(True, run, silence_ms, utterance_ms, speech_ms), Boundary.NONE
 
 
 # -- what the words say ----------------------------------------------------------------------------
