@@ -93,10 +93,12 @@ def serve(workdir: Path, callers: int) -> None:
     from tests.backend.conftest import SERVICE_TOKEN, make_state
     from tests.ivr.conftest import ACCOUNT_SID, AUTH_TOKEN, ivr_settings
     from tests.ivr.scripted import VoskTimedScript
+    from tests.ivr import servers
     from tests.ivr.servers import RasaProcesses, ServerThread
     from tests.ivr.simulator import TwilioRestSimulator
     from tests.speech import factories as speech_factories
 
+    servers.READY_TIMEOUT_S = max(servers.READY_TIMEOUT_S, 1800)  # Rasa loads slowly on a shared, loaded machine
     timing = logging.getLogger("ivr.timing")
     timing.addHandler(logging.FileHandler(workdir / "timing.jsonl"))
     timing.setLevel(logging.DEBUG)
