@@ -43,6 +43,7 @@ RULES: dict[str, Rule] = {
     "family_link.verify": _DECIDE, "family_link.reject": _DECIDE,
     "handoff.create": Rule(frozenset(), service=True),  # the assistant hands a caller over to an operator
     "certificate.issue": _CALLERS, "call.review": _ENTER,
+    "browser_phone.call": _ENTER,  # an operator calls the hotline as a person of their scope
     # coins
     "transfer.gift": _CALLERS, "transfer.donation": _CALLERS, "transfer.redemption": _CALLERS,
     "transfer.grant": _DECIDE, "ledger.reversal": _DECIDE,

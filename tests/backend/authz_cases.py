@@ -45,6 +45,7 @@ class Action:
 class Outside:
     reason: str
     realm: str = "none"  # "family": refused to everyone but a logged-in family member
+    setting: str | None = None  # the route exists only with this setting
 
 
 # --- record builders -------------------------------------------------------------------------------
@@ -230,7 +231,11 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
     ("POST", "/ivr/voice"): Outside("Twilio-signed webhook (tests/ivr/test_webhooks.py)"),
     ("POST", "/ivr/status"): Outside("Twilio-signed webhook (tests/ivr/test_webhooks.py)"),
     ("POST", "/ivr/gather"): Outside("Twilio-signed webhook (tests/ivr/test_gather_*.py)"),
-    ("POST", "/ivr/phone/session"): Outside("the browser phone (issue 11 point 5; tests/ivr)"),
+    ("POST", "/ivr/phone/session"): Outside("the local demo's browser phone, loopback clients only (tests/ivr)",
+                                            setting="IVR_BROWSER_PHONE=local"),
+    ("POST", "/console/phone/session"): Outside(
+        "the operators' browser phone: 404 unless IVR_BROWSER_PHONE=operators; then a console login, a number in "
+        "scope and one audit entry through the gate (tests/web/test_console_phone.py)"),
     ("POST", "/console/login"): Outside("public: the login itself (tests/web/test_console_login.py)"),
     ("POST", "/console/logout"): Outside("ends one's own session (tests/web/test_console_login.py)"),
     ("POST", "/console/orders/{order_id}/assign"): Action(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
+from backend.access import permit
 from backend.api.deps import SessionDep
 from backend.models import Person
 from ivr.app import STATIC as IVR_STATIC
@@ -37,6 +38,7 @@ def phone_page(current: ConsoleOperatorDep) -> HTMLResponse:
 
 @router.post("/session", dependencies=[Depends(operators_phone_enabled)])
 def phone_session(body: BrowserCall, request: Request, session: SessionDep, current: ConsoleOperatorDep):
+    gate = permit(current.principal, "browser_phone.call")
     phone = body.caller.strip()
     person = session.scalar(select(Person).where(Person.phone == phone)) if phone else None
     if person is None or not can_see_station(session, current, person.station_id):
@@ -44,6 +46,5 @@ def phone_session(body: BrowserCall, request: Request, session: SessionDep, curr
                              "detail": "the number is not a registered person in the operator's scope"},
                             status_code=403)
     grant = browser_grant(request.app.state.ivr, phone)
-    current.audit(session, "browser_phone.call", f"person:{person.id}", person.station_id,
-                  detail={"call_sid": grant["call_sid"]})
+    gate.audit(session, f"person:{person.id}", person.station_id, detail={"call_sid": grant["call_sid"]})
     return grant
