@@ -34,7 +34,8 @@ from backend.core.scratch import migrated_state, scratch_postgres_schema
 from backend.core.config import REPO_ROOT
 from backend.core.db import unit_of_work
 from backend.core.errors import YinlingError
-from backend.ledger import operations, queries
+from backend.ledger import journal, operations, queries
+from backend.ledger.appender import GroupAppender
 from backend.ledger.accounts import clearing_account, fund_account, person_account
 from backend.ledger.verify import verify
 from backend.people import registry
@@ -104,29 +105,39 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 # -- writes -------------------------------------------------------------------------------------------
 
-def _write_one(state: AppState, rng: random.Random, people: list[int], stations: list[int]) -> None:
+def _write_one(state: AppState, rng: random.Random, people: list[int], stations: list[int],
+               appender: GroupAppender | None) -> None:
+    """One service credit or one gift through ``backend.ledger.operations``: appended in the writer's own
+    transaction (``appender`` None, the path before issue 16), or checked in a short transaction and
+    appended by the group-committing appender."""
+    if rng.random() < 0.5:
+        build, kwargs = operations.credit_service_request, dict(
+            volunteer_id=rng.choice(people), station_id=rng.choice(stations), served_minutes=60, tier="ordinary",
+            policy=state.policy, actor=ACTOR, key=uuid.uuid4().hex)
+    else:
+        giver, receiver = rng.sample(people, 2)
+        build, kwargs = operations.gift_request, dict(from_id=giver, to_id=receiver, minutes=1, policy=state.policy,
+                                                      actor=ACTOR, key=uuid.uuid4().hex)
+    if appender is not None:
+        appender.perform(build, **kwargs)
+        return
     with unit_of_work(state.sessions) as s:
-        if rng.random() < 0.5:
-            operations.credit_service(s, volunteer_id=rng.choice(people), station_id=rng.choice(stations),
-                                      served_minutes=60, tier="ordinary", policy=state.policy, actor=ACTOR,
-                                      key=uuid.uuid4().hex)
-        else:
-            giver, receiver = rng.sample(people, 2)
-            operations.gift(s, from_id=giver, to_id=receiver, minutes=1, policy=state.policy, actor=ACTOR,
-                            key=uuid.uuid4().hex)
+        journal.append_request(s, build(s, **kwargs))
 
 
-def write_rate(state: AppState, people: list[int], stations: list[int], writers: int, seconds: float) -> dict:
+def write_rate(state: AppState, people: list[int], stations: list[int], writers: int, seconds: float,
+               path: str = "direct") -> dict:
     """Run ``writers`` threads for ``seconds``; return postings/s of committed transactions."""
     done, failed = [0] * writers, [0] * writers
     start_line = threading.Barrier(writers + 1)
+    appender = GroupAppender(state.sessions) if path == "group" else None
 
     def work(i: int) -> None:
         rng = random.Random(i)
         start_line.wait()
         while time.perf_counter() < deadline:
             try:
-                _write_one(state, rng, people, stations)
+                _write_one(state, rng, people, stations, appender)
                 done[i] += 1
             except YinlingError:
                 failed[i] += 1
@@ -140,8 +151,12 @@ def write_rate(state: AppState, people: list[int], stations: list[int], writers:
     for t in threads:
         t.join()
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return {"writers": writers, "transactions": sum(done), "failed": sum(failed), "seconds": round(elapsed, 2),
-            "postings_per_s": round(2 * sum(done) / elapsed),
+    batches = appender.batches if appender else sum(done)
+    if appender:
+        appender.close()
+    return {"path": path, "writers": writers, "transactions": sum(done), "failed": sum(failed),
+            "seconds": round(elapsed, 2), "postings_per_s": round(2 * sum(done) / elapsed),
+            "mean_batch": round(sum(done) / max(batches, 1), 1),
             "client_cpu_ms_per_txn": round(cpu / max(sum(done), 1) * 1000, 2), "load": load_avg()}
 
 

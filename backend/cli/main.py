@@ -63,15 +63,15 @@ def ledger() -> None:
 
 
 @ledger.command("verify")
-def ledger_verify() -> None:
+@click.option("--workers", type=int, default=None, help="processes checking seq ranges (default: one per core)")
+def ledger_verify(workers: int | None) -> None:
     """Check the hash chain, sequence, sums and cached balances; exit 1 naming the first bad entry."""
     from sqlalchemy.exc import DBAPIError
 
-    from backend.ledger.verify import verify
+    from backend.ledger.verify import verify_parallel
     state = _state()
     try:
-        with state.sessions() as session:
-            report = verify(session)
+        report = verify_parallel(state.settings.database_url, workers=workers)
     except DBAPIError as exc:  # e.g. a database that was never migrated
         click.echo(f"error: cannot read the ledger ({type(exc.orig).__name__}: {exc.orig}); "
                    "is this a Yinling database? run `yinling db upgrade` first", err=True)

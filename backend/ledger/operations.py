@@ -1,4 +1,6 @@
-"""The ledger's business operations: each builds one transaction and applies the policy first."""
+"""The ledger's business operations. ``X_request`` checks the policy and builds the journal request;
+``X`` appends it in the caller's transaction (``journal``). A ``GroupAppender`` appends the same
+requests in batches (``appender``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,10 +35,15 @@ def _positive(minutes: int) -> int:
     return minutes
 
 
-def credit_service(session: Session, *, volunteer_id: int, station_id: int, served_minutes: int, tier: str,
-                   policy: PolicyProfile, actor: Actor, order_id: int | None = None,
-                   key: str | None = None, memo: str = "") -> list[Entry]:
-    """Credit hours served × the tier multiplier; above the policy cap, refuse or overflow to the fund."""
+def credit_service(session: Session, **kwargs) -> list[Entry]:
+    """Credit hours served × the tier multiplier; above the policy cap, refuse or overflow to the fund.
+    Returns the credit and, if the cap overflowed, the overflow entry. Arguments: ``credit_service_request``."""
+    return journal.append_request(session, credit_service_request(session, **kwargs))
+
+
+def credit_service_request(session: Session, *, volunteer_id: int, station_id: int, served_minutes: int, tier: str,
+                           policy: PolicyProfile, actor: Actor, order_id: int | None = None,
+                           key: str | None = None, memo: str = "") -> journal.Request:
     _positive(served_minutes)
     get_person(session, volunteer_id)
     coins = served_minutes * policy.multiplier(tier)
@@ -46,26 +53,17 @@ def credit_service(session: Session, *, volunteer_id: int, station_id: int, serv
         kind=Kind.SERVICE_CREDIT, postings=(Posting(clearing.id, -coins), Posting(volunteer.id, coins)),
         actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id,
         service_minutes=served_minutes, idempotency_key=key)
-    journal.lock_head(session)
-    if key and journal.seq_for_key(session, key) is not None:
-        # A retry returns what the first call made; the balance has moved since, so the cap is
-        # not worked out again (that would refuse the retry or send a second overflow to the fund).
-        overflow_seq = journal.seq_for_key(session, f"{key}:overflow")
-        overflow = [journal.load_entry(session, overflow_seq)] if overflow_seq else []
-        return [journal.append(session, credit), *overflow]
-    cap = policy.account_cap_minutes
-    balance = session.scalar(select(Account.balance).where(Account.id == volunteer.id))  # read under the lock
-    excess = 0 if cap is None else max(0, balance + coins - cap)
-    if excess and policy.cap_overflow == "reject":
-        raise PolicyViolation(f"credit of {coins} min would exceed the account cap of {cap} min",
-                              code="account_cap", message="账户时间币已到上限。")
-    entries = [journal.append(session, credit)]
-    if excess:
-        entries.append(journal.append(session, Transaction(
-            kind=Kind.CAP_OVERFLOW, postings=(Posting(volunteer.id, -excess), Posting(fund_account(session).id, excess)),
-            actor=actor.name, channel=actor.channel, memo="超出账户上限，转入公益基金", order_id=order_id,
-            idempotency_key=f"{key}:overflow" if key else None)))
-    return entries
+    return _capped(session, credit, volunteer.id, policy)
+
+
+def _capped(session: Session, credit: Transaction, account_id: int, policy: PolicyProfile) -> journal.Request:
+    """A service credit with the policy's account cap, decided by the journal against the balance
+    it appends to (above the cap: refused, or the excess goes on to the fund)."""
+    limit = policy.account_cap_minutes
+    if limit is None:
+        return journal.Request(credit)
+    overflow_to = fund_account(session).id if policy.cap_overflow == "to_fund" else None
+    return journal.Request(credit, journal.Cap(account_id, limit, overflow_to))
 
 
 def check_redemption_age(session: Session, person_id: int, policy: PolicyProfile, today: date) -> None:
@@ -79,9 +77,14 @@ def check_redemption_age(session: Session, person_id: int, policy: PolicyProfile
                           code="redemption_age", message=f"本人或配偶年满{policy.redemption_age}周岁才能兑换。")
 
 
-def redeem(session: Session, *, person_id: int, station_id: int, minutes: int, policy: PolicyProfile,
-           today: date, actor: Actor, order_id: int | None = None, goods: bool = False,
-           key: str | None = None, memo: str = "") -> Entry:
+def redeem(session: Session, **kwargs) -> Entry:
+    """Arguments: ``redeem_request``."""
+    return journal.append_request(session, redeem_request(session, **kwargs))[0]
+
+
+def redeem_request(session: Session, *, person_id: int, station_id: int, minutes: int, policy: PolicyProfile,
+                   today: date, actor: Actor, order_id: int | None = None, goods: bool = False,
+                   key: str | None = None, memo: str = "") -> journal.Request:
     """Spend coins on a service (or goods where the policy allows) in the station's district."""
     _positive(minutes)
     check_redemption_age(session, person_id, policy, today)
@@ -89,7 +92,7 @@ def redeem(session: Session, *, person_id: int, station_id: int, minutes: int, p
     if goods:
         _check_goods_share(session, account.id, minutes, policy)
     clearing = clearing_account(session, station_id)
-    return journal.append(session, Transaction(
+    return journal.Request(Transaction(
         kind=Kind.GOODS_REDEMPTION if goods else Kind.REDEMPTION,
         postings=(Posting(account.id, -minutes), Posting(clearing.id, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id, idempotency_key=key))
@@ -128,39 +131,59 @@ def check_gift_allowed(session: Session, from_id: int, to_id: int, policy: Polic
                               code="gift_not_allowed", message="按本地规定，只能赠送给直系亲属。")
 
 
-def gift(session: Session, *, from_id: int, to_id: int, minutes: int, policy: PolicyProfile, actor: Actor,
-         key: str | None = None, memo: str = "") -> Entry:
+def gift(session: Session, **kwargs) -> Entry:
+    """Arguments: ``gift_request``."""
+    return journal.append_request(session, gift_request(session, **kwargs))[0]
+
+
+def gift_request(session: Session, *, from_id: int, to_id: int, minutes: int, policy: PolicyProfile, actor: Actor,
+                 key: str | None = None, memo: str = "") -> journal.Request:
     _positive(minutes)
     check_gift_allowed(session, from_id, to_id, policy)
     sender, receiver = person_account(session, from_id), person_account(session, to_id)
-    return journal.append(session, Transaction(
+    return journal.Request(Transaction(
         kind=Kind.GIFT, postings=(Posting(sender.id, -minutes), Posting(receiver.id, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
 
 
-def donate(session: Session, *, from_id: int, minutes: int, policy: PolicyProfile, actor: Actor,
-           key: str | None = None, memo: str = "") -> Entry:
+def donate(session: Session, **kwargs) -> Entry:
+    """Arguments: ``donate_request``."""
+    return journal.append_request(session, donate_request(session, **kwargs))[0]
+
+
+def donate_request(session: Session, *, from_id: int, minutes: int, policy: PolicyProfile, actor: Actor,
+                   key: str | None = None, memo: str = "") -> journal.Request:
     _positive(minutes)
     if not policy.donation_allowed:
         raise PolicyViolation("donations are not allowed by this policy", code="donation_not_allowed",
                               message="本地暂不接受捐赠。")
     sender = person_account(session, from_id)
-    return journal.append(session, Transaction(
+    return journal.Request(Transaction(
         kind=Kind.DONATION, postings=(Posting(sender.id, -minutes), Posting(fund_account(session).id, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
 
 
-def grant(session: Session, *, to_id: int, minutes: int, actor: Actor, key: str | None = None,
-          memo: str = "") -> Entry:
+def grant(session: Session, **kwargs) -> Entry:
+    """Arguments: ``grant_request``."""
+    return journal.append_request(session, grant_request(session, **kwargs))[0]
+
+
+def grant_request(session: Session, *, to_id: int, minutes: int, actor: Actor, key: str | None = None,
+                  memo: str = "") -> journal.Request:
     """Give fund coins to a priority elder (经济困难、失能、高龄 ...)."""
     _positive(minutes)
     receiver = person_account(session, to_id)
-    return journal.append(session, Transaction(
+    return journal.Request(Transaction(
         kind=Kind.GRANT, postings=(Posting(fund_account(session).id, -minutes), Posting(receiver.id, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
 
 
-def reverse(session: Session, *, seq: int, reason: str, actor: Actor, key: str | None = None) -> Entry:
+def reverse(session: Session, **kwargs) -> Entry:
+    """Arguments: ``reverse_request``."""
+    return journal.append_request(session, reverse_request(session, **kwargs))[0]
+
+
+def reverse_request(session: Session, *, seq: int, reason: str, actor: Actor, key: str | None = None) -> journal.Request:
     """Undo entry ``seq`` with opposite postings; the original stays, the reversal points at it.
 
     Claw-back may take a person's balance below what they hold only if they already spent the
@@ -170,7 +193,7 @@ def reverse(session: Session, *, seq: int, reason: str, actor: Actor, key: str |
         raise InvalidInput("a reversal needs a reason", code="reason_required", message="请说明撤销原因。")
     original = journal.load_entry(session, seq)
     txn = original.transaction
-    return journal.append(session, Transaction(
+    return journal.Request(Transaction(
         kind=Kind.REVERSAL, postings=tuple(Posting(p.account_id, -p.amount) for p in txn.postings),
         actor=actor.name, channel=actor.channel, memo=reason, order_id=txn.order_id, reverses_seq=seq,
         service_minutes=-txn.service_minutes, idempotency_key=key))

@@ -96,8 +96,15 @@ def check(txn: Transaction, accounts: Mapping[int, AccountState]) -> list[Proble
     return [problem for validator in VALIDATORS for problem in validator(txn, accounts)]
 
 
+def error_for(problems: list[Problem]) -> LedgerError | None:
+    """The error of the first problem, with every problem's detail; None if there is none."""
+    if not problems:
+        return None
+    return problems[0].error("; ".join(p.detail for p in problems))
+
+
 def raise_for(problems: list[Problem]) -> None:
-    """Raise the error of the first problem, with every problem's detail."""
-    if problems:
-        detail = "; ".join(p.detail for p in problems)
-        raise problems[0].error(detail)
+    """Raise ``error_for(problems)`` if there is a problem."""
+    error = error_for(problems)
+    if error is not None:
+        raise error

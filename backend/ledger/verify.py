@@ -1,22 +1,32 @@
 """Checking the whole ledger: hash chain, sequence, zero sums, and the cached balances.
 
-Reads entries and postings in ``seq`` order in two streams and merges them, so memory stays flat
-for millions of entries. Returns every problem found, first bad entry first.
+The ledger is checked in seq ranges (``ranges.check_range``) joined here at the seams: each
+range's first entry must follow the previous range's last (seq + 1, prev_hash = its hash), the
+running balances carry over from range to range, and the sums of all ranges must equal every
+account's cached balance and service minutes. ``verify`` reads the ledger as one range in the
+caller's session; ``verify_parallel`` checks ranges in worker processes (hashing is CPU work, and
+one Python process uses one core), all reading one snapshot on PostgreSQL. Both return every
+problem found, first bad entry first.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
-from backend.ledger.hashing import GENESIS_HASH, entry_hash
-from backend.ledger.journal import service_minutes_by_account
-from backend.ledger.validators import NON_NEGATIVE_KINDS
+from backend.core.db import normalise_url
+from backend.ledger.hashing import GENESIS_HASH
+from backend.ledger.ranges import RangeResult, check_range, split
 from backend.models import Account, LedgerEntry, LedgerHead, Posting
 
-BATCH = 20_000
+_A = Account.__table__.c
+MIN_PARALLEL = 20_000  # entries; below this one process checks the ledger
 
 
 @dataclass
@@ -35,76 +45,122 @@ class VerifyReport:
         self.problems.append(text)
 
 
-def _postings_by_entry(session: Session):
-    stream = session.connection().execute(
-        select(Posting.entry_seq, Posting.account_id, Posting.amount).order_by(Posting.entry_seq, Posting.id)
-        .execution_options(yield_per=BATCH))
-    current, legs = None, []
-    for seq, account_id, amount in stream:
-        if seq != current:
-            if current is not None:
-                yield current, legs
-            current, legs = seq, []
-        legs.append((account_id, amount))
-    if current is not None:
-        yield current, legs
+@dataclass(frozen=True)
+class _Books:
+    """What the join compares the ranges with: the chain head and every account's cached values."""
+
+    head: tuple[int, str]
+    accounts: list[tuple[int, str, int, int]]  # (id, kind, balance, service_minutes)
+
+    @property
+    def kinds(self) -> dict[int, str]:
+        return {a: kind for a, kind, _, _ in self.accounts}
+
+
+def _read_books(conn: Connection) -> _Books:
+    head = conn.execute(select(LedgerHead.__table__.c.seq, LedgerHead.__table__.c.hash)
+                        .where(LedgerHead.__table__.c.id == 1)).first()
+    accounts = [tuple(r) for r in conn.execute(select(_A.id, _A.kind, _A.balance, _A.service_minutes))]
+    return _Books(tuple(head) if head else (0, GENESIS_HASH), accounts)
 
 
 def verify(session: Session) -> VerifyReport:
-    report = VerifyReport()
-    kinds = dict(session.execute(select(Account.id, Account.kind)).all())
+    """Check the ledger in the session's transaction, in this process."""
+    conn = session.connection()
+    books = _read_books(conn)
+    return join([check_range(conn, books.kinds, None, None)], books)
+
+
+def verify_parallel(url: str, *, workers: int | None = None, parts: int | None = None) -> VerifyReport:
+    """Check the ledger at ``url`` in ``workers`` processes over ``parts`` seq ranges (default: one
+    per core). Workers read up to the last entry of the coordinator's snapshot (on PostgreSQL they
+    share that snapshot), so entries appended meanwhile are left out, as they are from the cached
+    balances the coordinator read."""
+    workers = workers or os.cpu_count() or 1
+    engine = create_engine(normalise_url(url), poolclass=NullPool)  # no BEGIN IMMEDIATE: readers only
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        with engine.connect() as conn:
+            if postgres:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                if not postgres:  # pysqlite would not begin for reads: one snapshot for the three below
+                    conn.exec_driver_sql("BEGIN")
+                snapshot = conn.scalar(text("SELECT pg_export_snapshot()")) if postgres else None
+                books = _read_books(conn)
+                # Rows are never changed once written, so whatever a worker reads up to here is what
+                # this snapshot holds; entries appended later are left out, as from the balances.
+                last_seq = max(conn.scalar(select(func.max(LedgerEntry.seq))) or 0,
+                               conn.scalar(select(func.max(Posting.entry_seq))) or 0)
+                if last_seq < MIN_PARALLEL and parts is None:
+                    workers = 1  # starting processes would take longer than the check
+                ranges = split(last_seq, parts or workers)
+                if workers == 1 or len(ranges) == 1:
+                    results = [check_range(conn, books.kinds, lo, hi) for lo, hi in ranges]
+                else:
+                    context = multiprocessing.get_context("spawn")  # no forked sockets or threads
+                    with ProcessPoolExecutor(min(workers, len(ranges)), mp_context=context) as pool:
+                        results = list(pool.map(_check_in_worker, [(url, snapshot, books.kinds, lo, hi)
+                                                                   for lo, hi in ranges]))
+    finally:
+        engine.dispose()
+    return join(results, books)
+
+
+def _check_in_worker(job) -> RangeResult:
+    url, snapshot, kinds, lo, hi = job
+    engine = create_engine(normalise_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if snapshot:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                if snapshot:
+                    conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                return check_range(conn, kinds, lo, hi)
+    finally:
+        engine.dispose()
+
+
+def join(results: list[RangeResult], books: _Books) -> VerifyReport:
+    """One report from consecutive ranges: the seams, the running balances, the head, the caches."""
+    found: list[tuple[int | None, str]] = []
     balances: dict[int, int] = defaultdict(int)
     served: dict[int, int] = defaultdict(int)
-    postings = _postings_by_entry(session)
-    pending = next(postings, None)
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    # Plain tuples through the Core connection, not ORM objects or named row access: at a million
-    # entries the per-row overhead of those would take most of the time.
-    entries = session.connection().execute(
-        select(LedgerEntry.seq, LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.actor, LedgerEntry.channel,
-               LedgerEntry.memo, LedgerEntry.order_id, LedgerEntry.reverses_seq, LedgerEntry.service_minutes,
-               LedgerEntry.idempotency_key, LedgerEntry.prev_hash, LedgerEntry.hash)
-        .order_by(LedgerEntry.seq).execution_options(yield_per=BATCH))
-    for (seq, created_at, kind, actor, channel, memo, order_id, reverses_seq, service_minutes, key,
-         row_prev_hash, row_hash) in entries:
-        report.entries += 1
-        if seq != expected_seq:
-            report.add(expected_seq, f"entry {expected_seq}: missing (next stored entry is {seq})")
-        if row_prev_hash != prev_hash:
-            report.add(seq, f"entry {seq}: prev_hash does not link to entry {seq - 1} (deleted, reordered or edited)")
-        while pending is not None and pending[0] < seq:
-            report.add(pending[0], f"postings of entry {pending[0]} have no entry")
-            pending = next(postings, None)
-        legs = pending[1] if pending is not None and pending[0] == seq else []
-        if legs:
-            pending = next(postings, None)
-        recomputed = entry_hash(
-            seq=seq, created_at=created_at, kind=kind, actor=actor, channel=channel, memo=memo, order_id=order_id,
-            reverses_seq=reverses_seq, service_minutes=service_minutes, idempotency_key=key, postings=legs,
-            prev_hash=row_prev_hash)
-        if recomputed != row_hash:
-            report.add(seq, f"entry {seq}: content does not match its hash (edited)")
-        if sum(a for _, a in legs) != 0 or len(legs) < 2:
-            report.add(seq, f"entry {seq}: postings do not balance")
-        for account_id, amount in legs:
-            balances[account_id] += amount
-            if balances[account_id] < 0 and kinds.get(account_id) in NON_NEGATIVE_KINDS:
-                report.add(seq, f"entry {seq}: account {account_id} goes negative on replay")
-        if service_minutes:
-            for account_id, minutes in service_minutes_by_account(service_minutes, legs, kinds).items():
-                served[account_id] += minutes
-        prev_hash, expected_seq = row_hash, seq + 1
-    while pending is not None:
-        report.add(pending[0], f"postings of entry {pending[0]} have no entry")
-        pending = next(postings, None)
-    head = session.get(LedgerHead, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    expected_seq, prev_hash, entries = 1, GENESIS_HASH, 0
+    for r in results:
+        entries += r.entries
+        if r.first is not None:
+            seq, first_prev = r.first
+            if seq != expected_seq:
+                found.append((expected_seq, f"entry {expected_seq}: missing (next stored entry is {seq})"))
+            if first_prev != prev_hash:
+                found.append((seq, f"entry {seq}: prev_hash does not link to entry {seq - 1} "
+                                   "(deleted, reordered or edited)"))
+        found.extend(r.problems)
+        for account_id, lows in r.lows.items():
+            start = balances[account_id]
+            dip = next((seq for seq, low in lows if start + low < 0), None)
+            if dip is not None:
+                found.append((dip, f"entry {dip}: account {account_id} goes negative on replay"))
+        for account_id, total in r.sums.items():
+            balances[account_id] += total
+        for account_id, minutes in r.served.items():
+            served[account_id] += minutes
+        if r.last is not None:
+            expected_seq, prev_hash = r.last[0] + 1, r.last[1]
+    head_seq, head_hash = books.head
     if head_seq != expected_seq - 1 or head_hash != prev_hash:
-        report.add(min(head_seq, expected_seq - 1) + 1 if head_seq != expected_seq - 1 else head_seq,
-                   f"chain head says entry {head_seq} but the last stored entry is {expected_seq - 1} (entries removed at the end?)")
-    for account_id, balance, service_minutes in session.execute(select(Account.id, Account.balance, Account.service_minutes)):
+        found.append((min(head_seq, expected_seq - 1) + 1 if head_seq != expected_seq - 1 else head_seq,
+                      f"chain head says entry {head_seq} but the last stored entry is {expected_seq - 1} "
+                      "(entries removed at the end?)"))
+    report = VerifyReport(entries=entries)
+    for seq, problem in sorted(found, key=lambda p: p[0]):  # stable: a range's own order is kept
+        report.add(seq, problem)
+    for account_id, _kind, balance, minutes in books.accounts:
         if balance != balances.get(account_id, 0):
             report.add(None, f"account {account_id}: cached balance {balance} != replayed {balances.get(account_id, 0)}")
-        if service_minutes != served.get(account_id, 0):
-            report.add(None, f"account {account_id}: cached service minutes {service_minutes} != replayed {served.get(account_id, 0)}")
+        if minutes != served.get(account_id, 0):
+            report.add(None, f"account {account_id}: cached service minutes {minutes} != replayed "
+                             f"{served.get(account_id, 0)}")
     return report

@@ -12,12 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text, update
 
 from backend.core.db import unit_of_work
 from backend.ledger import operations as ops
 from backend.ledger.accounts import person_account
-from backend.ledger.verify import verify
+from backend.ledger.hashing import entry_hash
+from backend.ledger.journal import load_entry
+from backend.ledger.verify import verify, verify_parallel
 from backend.models import LedgerEntry
 from backend.people.registry import link_family
 from tests import factories
@@ -137,3 +140,54 @@ def test_verify__detects_edited_cached_balance(state):
     accounts = _seed(state)
     _tamper(state, ("UPDATE accounts SET balance = balance + 600 WHERE id = :c", {"c": accounts["C"]}))
     _assert_caught(state, None, f"account {accounts['C']}: cached balance 750 != replayed 150")
+
+
+# -- ranges checked apart and joined at the seams -------------------------------------------------------
+# Three ranges over the seven entries: 1-2 | 3-5 | 6-7 (ranges.split(7, 3)).
+
+def _rehash_with_memo(state, seq: int, memo: str) -> None:
+    """What a careful forger does: edit an entry and store the hash its new content has."""
+    with unit_of_work(state.sessions) as s:
+        entry = load_entry(s, seq)
+        t = entry.transaction
+        digest = entry_hash(seq=seq, created_at=entry.created_at, kind=t.kind, actor=t.actor, channel=t.channel,
+                            memo=memo, order_id=t.order_id, reverses_seq=t.reverses_seq,
+                            service_minutes=t.service_minutes, idempotency_key=t.idempotency_key,
+                            postings=[(p.account_id, p.amount) for p in t.postings], prev_hash=entry.prev_hash)
+    _tamper(state, ("UPDATE ledger_entries SET memo = :m, hash = :h WHERE seq = :s", {"m": memo, "h": digest, "s": seq}))
+
+
+SEAM_CASES = {
+    # the last entry of the first range re-hashed: only the next range's first entry can tell
+    "rehashed_last_of_range": (lambda st: _rehash_with_memo(st, 2, "改过的备注"), 3,
+                               "entry 3: prev_hash does not link to entry 2"),
+    "edited_first_of_range": (lambda st: _tamper(st, ("UPDATE ledger_entries SET memo = 'x' WHERE seq = 6", {})),
+                              6, "entry 6: content does not match its hash"),
+    "deleted_first_of_range": (lambda st: _tamper(st, ("DELETE FROM postings WHERE entry_seq = 3", {}),
+                                                  ("DELETE FROM ledger_entries WHERE seq = 3", {})),
+                               3, "entry 3: missing (next stored entry is 4)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEAM_CASES))
+def test_verify_parallel__finds_tampering_at_a_range_seam(state, case):
+    tamper, first_bad, problem = SEAM_CASES[case]
+    _seed(state)
+    assert verify_parallel(state.settings.database_url, workers=1, parts=3).ok
+    tamper(state)
+    report = verify_parallel(state.settings.database_url, workers=1, parts=3)
+    assert not report.ok and report.first_bad_seq == first_bad, report.problems
+    assert any(problem in p for p in report.problems), report.problems
+    with unit_of_work(state.sessions) as s:  # one range in one process reports the same
+        assert verify(s).first_bad_seq == first_bad
+
+
+def test_verify_parallel__worker_processes_join_like_one_pass(state):
+    _seed(state)
+    url = state.settings.database_url
+    clean = verify_parallel(url, workers=2, parts=2)
+    assert clean.ok and clean.entries == 7
+    _rehash_with_memo(state, 4, "改过")  # 4 ends the first of the two ranges (1-4 | 5-7)
+    broken = verify_parallel(url, workers=2, parts=2)
+    assert broken.first_bad_seq == 5 and broken.entries == 7
+    assert "entry 5: prev_hash does not link to entry 4 (deleted, reordered or edited)" in broken.problems
