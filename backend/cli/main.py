@@ -1,4 +1,4 @@
-"""The backend's commands: database, demo data, ledger verification, backup/restore, paper back-fill.
+"""The backend's commands: database, demo data, ledger verification and import, backup/restore, paper back-fill.
 
 The `yinling` command (``yinling.cli``) adds ``serve`` and ``speech …``, which need the other packages."""
 from __future__ import annotations
@@ -86,6 +86,22 @@ def ledger_verify(workers: int | None) -> None:
     for problem in report.problems[:20]:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)
+
+
+@ledger.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def ledger_import(path: Path) -> None:
+    """Append an existing city's records (JSON Lines, see backend/ledger/importer.py); all or none."""
+    from backend.core.db import unit_of_work
+    from backend.core.errors import YinlingError
+    from backend.ledger.importer import import_ledger
+    state = _state()
+    try:
+        with unit_of_work(state.sessions) as session:
+            report = import_ledger(session, path)
+    except YinlingError as exc:
+        _fail(exc)
+    click.echo(f"imported {report.new} entries ({report.existing} already imported); ledger head at entry {report.head_seq}")
 
 
 @main.command("backup")

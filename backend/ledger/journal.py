@@ -52,10 +52,12 @@ class Cap:
 
 @dataclass(frozen=True)
 class Request:
-    """One caller's append: a transaction and, for a service credit under a cap, the cap."""
+    """One caller's append: a transaction, for a service credit under a cap the cap, and for an
+    imported record the time it happened (otherwise the entry is stamped when it is appended)."""
 
     txn: Transaction
     cap: Cap | None = None
+    at: datetime | None = None
 
 
 Outcome = list[Entry] | YinlingError  # the entries a request made (or had made), or why it was refused
@@ -168,9 +170,10 @@ class _Batch:
                 return error
         except YinlingError as exc:
             return exc
-        made = [self._write(txn, now)]
+        when = request.at or now
+        made = [self._write(txn, when)]
         if overflow is not None:
-            made.append(self._write(overflow, now))
+            made.append(self._write(overflow, when))
         if key:
             self.new_keys[key] = made
         return made
