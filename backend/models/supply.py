@@ -20,14 +20,20 @@ class VolunteerProfile(Base):
 
 
 class VolunteerService(Base):
-    """A service a volunteer offers (by catalogue slug)."""
+    """A service a volunteer offers (by catalogue slug).
+
+    ``cell``: the grid cell of the volunteer's home (``matching.geo.cell_of`` of the person's lat/lon),
+    so candidate search reads only the service's volunteers in the cells round an order.
+    """
 
     __tablename__ = "volunteer_services"
     __table_args__ = (UniqueConstraint("person_id", "service_slug"),
-                      Index("ix_volunteer_services_slug_person", "service_slug", "person_id"))
+                      Index("ix_volunteer_services_slug_person", "service_slug", "person_id"),
+                      Index("ix_volunteer_services_slug_cell", "service_slug", "cell", "person_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     service_slug: Mapped[str] = mapped_column(ForeignKey("service_items.slug"), index=True)
+    cell: Mapped[int | None] = mapped_column(Integer)
 
 
 class AvailabilityWindow(Base):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from backend.catalogue.catalogue import get_service
 from backend.core.errors import InvalidInput
+from backend.matching.geo import cell_of
 from backend.models import AvailabilityException, AvailabilityWindow, VolunteerProfile, VolunteerService
 from backend.people.registry import get_person
 
@@ -22,7 +23,7 @@ def _volunteer(session: Session, person_id: int):
 def set_supply(session: Session, person_id: int, *, radius_km: float, max_open_orders: int, services: list[str],
                weekly: list[tuple[int, time, time]]) -> VolunteerProfile:
     """Replace the volunteer's offer as a whole (validated first; nothing changes on bad input)."""
-    _volunteer(session, person_id)
+    volunteer = _volunteer(session, person_id)
     if not 0.1 <= radius_km <= 50:
         raise InvalidInput("radius_km must be 0.1-50", code="invalid_radius", message="服务半径不对。")
     if not 1 <= max_open_orders <= 20:
@@ -37,7 +38,8 @@ def set_supply(session: Session, person_id: int, *, radius_km: float, max_open_o
     session.add(profile)
     session.execute(delete(VolunteerService).where(VolunteerService.person_id == person_id))
     session.execute(delete(AvailabilityWindow).where(AvailabilityWindow.person_id == person_id))
-    session.add_all(VolunteerService(person_id=person_id, service_slug=s) for s in slugs)
+    cell = cell_of(volunteer.lat, volunteer.lon)
+    session.add_all(VolunteerService(person_id=person_id, service_slug=s, cell=cell) for s in slugs)
     session.add_all(AvailabilityWindow(person_id=person_id, weekday=w, start=s, end=e) for w, s, e in weekly)
     session.flush()
     return profile
