@@ -149,3 +149,20 @@ def load(engine: Engine, acc: Accounts, count: int) -> ChainState:
         conn.execute(text("ANALYZE"))
         conn.commit()
     return state
+
+
+def write_import_file(path, acc: Accounts, refs: dict[int, str], count: int, seed: int = 2) -> ChainState:
+    """The same generated ledger as ``load``, as an old platform's export for ``yinling ledger import``
+    (JSON Lines, one record a line; ``refs`` names each account as the file does: person:<id> …)."""
+    import json
+    state = ChainState()
+    with open(path, "w", encoding="utf-8") as f:
+        for entries, postings in generate(acc, count, state, seed):
+            legs: dict[int, list] = {}
+            for seq, account, amount in postings:
+                legs.setdefault(seq, []).append([refs[account], amount])
+            for seq, kind, created_at, _actor, channel, memo, order_id, _rev, served, _key, _prev, _hash in entries:
+                record = {"ref": f"old-{seq}", "kind": kind, "at": created_at.isoformat(), "postings": legs[seq],
+                          "service_minutes": served, "memo": memo, "channel": channel, "order_id": order_id}
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return state

@@ -228,8 +228,8 @@ class _Batch:
         self.postings.extend({"entry_seq": seq, "account_id": a, "amount": m} for a, m in legs)
         for account_id, amount in legs:
             self.delta[account_id] += amount
-            state = self.states[account_id]
-            self.states[account_id] = replace(state, balance=state.balance + amount)
+            state = self.states[account_id]  # a new frozen record (faster than dataclasses.replace)
+            self.states[account_id] = AccountState(state.id, state.kind, state.balance + amount, state.frozen)
         kinds = {a: self.states[a].kind for a, _ in legs}
         for account_id, minutes in service_minutes_by_account(txn.service_minutes, legs, kinds).items():
             self.served[account_id] += minutes

@@ -54,8 +54,7 @@ def eligible_candidates(session: Session, order: Order, *, tz: str, exclude: set
     # cells on (service_slug, cell)), rather than every volunteer of the service in the city or everyone
     # in the box; "+ 0" keeps the planner off the persons' lat/lon index. The exact box, the widest
     # circle (persons only) and each volunteer's own circle then filter rows, cheapest first.
-    in_cells = or_(*(VolunteerService.cell.between(first, last)
-                     for first, last in cell_ranges(lat0, lat1, lon0, lon1)))
+    in_cells = near_cells(lat0, lat1, lon0, lon1)
     query = (
         select(Person.id, Person.lat, Person.lon, Person.birth_date, VolunteerProfile.radius_km,
                VolunteerProfile.max_open_orders)
@@ -90,6 +89,11 @@ def eligible_candidates(session: Session, order: Order, *, tz: str, exclude: set
                              age=age_on(row.birth_date, today), recent_minutes=recent.get(pid, 0),
                              rating_avg=ratings.get(pid)))
     return out
+
+
+def near_cells(lat0: float, lat1: float, lon0: float, lon1: float):
+    """The volunteers' services whose grid cell lies in the box: one index range per row of cells."""
+    return or_(*(VolunteerService.cell.between(first, last) for first, last in cell_ranges(lat0, lat1, lon0, lon1)))
 
 
 def _widest_radius(session: Session) -> float:
