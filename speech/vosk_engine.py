@@ -109,3 +109,24 @@ class VoskDecoder:
     @property
     def fed_seconds(self) -> float:
         return self.fed_samples / self.sample_rate
+
+
+class VoskEngine:
+    """A loaded Vosk model as a recognition engine (``speech.engine.Engine``)."""
+
+    name = "vosk"
+    unknown_word = "[unk]"
+
+    def __init__(self, model: Any, sample_rate: int):
+        self.model, self.sample_rate = model, sample_rate
+        if not model_knows(model, self.unknown_word):
+            self.unknown_word = None  # type: ignore[assignment]
+
+    def new_decoder(self, phrases: Sequence[str] | None = None) -> VoskDecoder:
+        return VoskDecoder(self.model, self.sample_rate, phrases)
+
+    def usable_phrases(self, phrases: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Vosk only accepts words in the model's vocabulary: phrases with unknown words are dropped."""
+        from speech.grammars import usable_phrases  # grammars imports this module
+
+        return usable_phrases(self.model, phrases)

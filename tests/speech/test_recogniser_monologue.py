@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 
 from speech import mulaw
-from speech import recogniser as recogniser_module
 from speech.events import FinalUtterance
 from speech.profile import CallProfile
 from speech.service import RecognitionService
-from speech.vosk_engine import Segment
+from speech.vosk_engine import Segment, VoskEngine
 from tests.speech.factories import as_mulaw, babble, espeak_phone_pcm, settings
 
 MINUTE = 60
@@ -44,7 +43,8 @@ class RecordingDecoder:
 
 
 def test_call__twenty_minute_monologue_is_cut_into_bounded_utterances(service, monkeypatch):
-    monkeypatch.setattr(recogniser_module, "VoskDecoder", RecordingDecoder)
+    monkeypatch.setattr(VoskEngine, "new_decoder",
+                        lambda engine, phrases=None: RecordingDecoder(engine.model, engine.sample_rate, phrases))
     svc = RecognitionService(settings(max_utterance_ms=20_000, turn_taking="energy"), store=service.store)
     svc.start()
 

@@ -1,3 +1,4 @@
+import asyncio
 import logging
 
 import pytest
@@ -29,7 +30,7 @@ def test_start__corrupt_model_folder_runs_keypad_mode(tmp_path):
 def test_open_call__each_call_gets_its_own_recogniser_on_the_shared_model(service):
     profile = CallProfile(elder=False, rate_wpm=230)
     first, second = service.open_call(profile), service.open_call(profile)
-    assert first is not second and first._model is second._model is service.store.get()
+    assert first is not second and first._engine is second._engine is service.store.get()
 
 
 def test_open_call__mulaw_must_be_8khz(service):
@@ -41,17 +42,17 @@ def test_close__leaves_no_decoding_thread_behind(service):
     import asyncio
     import threading
 
-    def vosk_threads():
-        return {t for t in threading.enumerate() if t.name.startswith("vosk")}
+    def decode_threads():
+        return {t for t in threading.enumerate() if t.name.startswith("decode")}
 
-    before = vosk_threads()
+    before = decode_threads()
     svc = RecognitionService(settings(), store=service.store)
     svc.start()
     call = svc.open_call(CallProfile(elder=False, rate_wpm=230))
     asyncio.run(call.feed(b"\x00" * 8000))  # loud enough to start an utterance and reach the decoder
-    assert vosk_threads() - before
+    assert decode_threads() - before
     svc.close()
-    assert vosk_threads() - before == set()
+    assert decode_threads() - before == set()
 
 
 def _final_of(call, audio: bytes):
@@ -106,3 +107,43 @@ def test_close__a_decoder_left_mid_utterance_or_beyond_the_limit_is_not_kept(ser
     assert svc._spare == [kept]
     svc.close()
     assert svc._spare == []
+
+
+def test_warm__spare_decoders_have_decoded_speech_and_serve_the_next_calls(service, audio_dir):
+    from tests.speech.factories import espeak_phone_pcm
+
+    svc = RecognitionService(settings(warm_decoders=2, spare_decoders=4), store=service.store)
+    svc.start()
+    try:
+        assert svc.warm([espeak_phone_pcm("네 아니요 네", audio_dir), espeak_phone_pcm("아니요", audio_dir)]) == 2
+        warmed = list(svc._spare)
+        assert len(warmed) == 2 and all(d.fed_seconds > 1.0 and not d.in_utterance for d in warmed)
+        assert svc.open_call(CallProfile(elder=False, rate_wpm=230))._free in warmed
+    finally:
+        svc.close()
+
+
+def test_warm__keypad_mode_or_none_wanted_warms_nothing(service, tmp_path, audio_dir):
+    from tests.speech.factories import espeak_phone_pcm
+
+    keypad = RecognitionService(settings(model_path=tmp_path / "none"))
+    keypad.start()
+    assert keypad.warm([espeak_phone_pcm("네", audio_dir)]) == 0
+    none_wanted = RecognitionService(settings(warm_decoders=0), store=service.store)
+    none_wanted.start()
+    try:
+        assert none_wanted.warm([espeak_phone_pcm("네", audio_dir)]) == 0 and none_wanted._spare == []
+    finally:
+        none_wanted.close()
+
+
+def test_warm_up__renders_with_the_product_voice_and_warms_spares(service, synthesiser):
+    from speech.warmup import warm_up
+
+    svc = RecognitionService(settings(warm_decoders=1), store=service.store)
+    svc.start()
+    try:
+        assert asyncio.run(warm_up(svc, synthesiser, svc.settings)) == 1
+        assert svc._spare[0].fed_seconds > 2.0  # all four sentences were decoded on it
+    finally:
+        svc.close()

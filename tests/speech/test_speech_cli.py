@@ -66,3 +66,17 @@ def test_say__writes_a_wav_with_real_audio(env):
     assert "两个半时间币" in result.output
     audio = read_wav(out)
     assert audio.rate == 8000 and audio.seconds > 1.0
+
+
+def test_status__names_the_whisper_engine_when_selected(env, monkeypatch):
+    from tests.speech.factories import WHISPER_MODEL
+
+    monkeypatch.setenv("YINLING_SPEECH_ENGINE", "whisper")
+    monkeypatch.setenv("YINLING_SPEECH_WHISPER_MODEL_PATH", str(WHISPER_MODEL))
+    get_settings.cache_clear()
+    lines = CliRunner().invoke(cli_module.speech, ["status"]).output.strip().splitlines()
+    assert lines[0] == f"speech: recognition engine whisper, Whisper base model found at {WHISPER_MODEL}"
+    monkeypatch.setenv("YINLING_SPEECH_WHISPER_MODEL_PATH", str(env / "missing"))
+    get_settings.cache_clear()
+    lines = CliRunner().invoke(cli_module.speech, ["status"]).output.strip().splitlines()
+    assert "keypad mode" in lines[0] and "make whisper-model" in lines[0]

@@ -70,7 +70,10 @@ def test_render__concurrent_calls_do_not_garble_each_other(synthesiser):
     # are near-identical rather than bit-equal; mixing two texts would change length and shape.
     for mine, reference in zip(together, alone):
         assert mine.seconds == pytest.approx(reference.seconds, rel=0.01)
-        assert np.corrcoef(_envelope(mine.pcm), _envelope(reference.pcm))[0, 1] > 0.95
+        # Lengths may differ by those few ms, which can put the two on either side of a window
+        # boundary: compare the envelopes over the length both renderings have.
+        common = min(len(mine.pcm), len(reference.pcm))
+        assert np.corrcoef(_envelope(mine.pcm[:common]), _envelope(reference.pcm[:common]))[0, 1] > 0.95
 
 
 def _envelope(samples: np.ndarray, window: int = 800) -> np.ndarray:

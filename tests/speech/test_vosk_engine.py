@@ -47,12 +47,12 @@ def test_load_model__truncated_acoustic_model_raises_model_corrupt(tmp_path):
 
 
 def test_vosk_decoder__silence_gives_empty_segment(service):
-    decoder = VoskDecoder(service.store.get(), 16000)
+    decoder = VoskDecoder(service.store.get().model, 16000)
     decoder.accept(b"\x00\x00" * 16000)
     segment = decoder.finish()
     assert segment.text == "" and segment.words == () and decoder.fed_seconds == pytest.approx(1.0)
 
 
 def test_model_knows__vocabulary_lookup(service):
-    model = service.store.get()
+    model = service.store.get().model
     assert model_knows(model, "네") and not model_knows(model, "zzzqqq")
