@@ -44,9 +44,17 @@ def test_call__mandarin_sentence_over_the_phone_is_one_final_utterance(whisper_s
 
 
 def test_call__read_back_grammar_hears_a_bare_yes(whisper_service, mandarin_voice):
-    call = whisper_service.open_call(CallProfile(elder=True, rate_wpm=175))
+    # Energy endpointing: the VAD turn-taking does not start a turn on a bare 250 ms 对 from this voice
+    # (Silero scores it late, fewer than turn_start_ms of frames count) - reported on issue 13.
+    svc = RecognitionService(whisper_service.settings.model_copy(update={"turn_taking": "energy"}),
+                             store=whisper_service.store)
+    svc.start()
+    call = svc.open_call(CallProfile(elder=True, rate_wpm=175))
     call.use_grammar(YES_NO_CN)
-    finals = [e for e in _events(call, _say(mandarin_voice, "对。")) if isinstance(e, FinalUtterance)]
+    try:
+        finals = [e for e in _events(call, _say(mandarin_voice, "对。")) if isinstance(e, FinalUtterance)]
+    finally:
+        svc.close()
     # With the plain prompt a bare 对 on the phone channel often comes back empty; with the yes/no words in
     # the prompt it is heard as a yes (sometimes doubled, 对对, as people also say it).
     assert len(finals) == 1 and finals[0].grammar
