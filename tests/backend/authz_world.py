@@ -61,8 +61,10 @@ def new_volunteer(s, state, station_id: int) -> int:
 
 
 def _start() -> datetime:
-    return (datetime.now(timezone.utc) + timedelta(days=next(_days))).replace(hour=2, minute=0, second=0,
-                                                                               microsecond=0)
+    """A start 2-21 days ahead, each a different minute (however many records a session makes)."""
+    n = next(_days)
+    return (datetime.now(timezone.utc) + timedelta(days=2 + n % 20)).replace(hour=2, minute=0, second=0,
+                                                                              microsecond=0) + timedelta(minutes=n)
 
 
 def open_order(world: World, which: str, *, state: str | None = None, volunteer: bool = False) -> int:
@@ -84,7 +86,7 @@ def completed_order(world: World, which: str) -> int:
     """A service done and credited (through paper back-fill): revoking it reverses the credit."""
     with unit_of_work(world.state.sessions) as s:
         volunteer = new_volunteer(s, world.state, world.street(which))
-        ended = datetime.now(timezone.utc) - timedelta(days=next(_days))
+        ended = datetime.now(timezone.utc) - timedelta(days=1 + next(_days) % 20)  # within the review's 30 days
         order = backfill(s, PaperRecord(volunteer_id=volunteer, recipient_id=world.elders[which],
                                         service_slug="chat_companion", started_at=ended - timedelta(hours=1),
                                         ended_at=ended, reason="测试", recorded_by="test"),

@@ -18,7 +18,9 @@ from backend.core.db import unit_of_work
 from backend.models import Operator
 from tests.backend import authz_world as w
 from tests.backend.authz_cases import ADMIN, CLERK, MATRIX, REVIEWER, SERVICE, Action, Outside
-from tests.backend.conftest import SERVICE_TOKEN, make_state, operator_headers
+from backend.core.scratch import scratch_postgres_schema
+from tests.availability import unavailable
+from tests.backend.conftest import POSTGRES_URL, SERVICE_TOKEN, make_state, operator_headers, postgres_available
 from web.auth import sessions
 from yinling.app import assemble
 
@@ -121,7 +123,34 @@ ACTIONS = sorted(k for k, v in MATRIX.items() if isinstance(v, Action))
 
 @pytest.mark.parametrize("method, path", ACTIONS, ids=[f"{m} {p}" for m, p in ACTIONS])
 def test_route_answers_each_principal_in_each_street(matrix_app, method, path):
-    app, state, world = matrix_app
+    problems = _check(*matrix_app, method, path)
+    assert problems == [], "\n".join(problems)
+
+
+# The same checks on PostgreSQL for the decisions about money and accounts, from both entrances.
+ON_POSTGRES = [("POST", "/api/v1/review/orders/{order_id}/revoke"), ("POST", "/api/v1/ledger/reversals"),
+               ("POST", "/api/v1/persons/{person_id}/freeze"), ("POST", "/api/v1/follow-ups/{follow_up_id}/done"),
+               ("POST", "/console/review/orders/{order_id}/revoke"), ("POST", "/console/people/{person_id}/freeze")]
+
+
+@pytest.fixture(scope="module")
+def postgres_matrix_app():
+    if not postgres_available():
+        unavailable("PostgreSQL is not available")
+    with scratch_postgres_schema(POSTGRES_URL) as url:
+        state = make_state(url)
+        yield assemble(state), state, w.build(state)
+        state.engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("method, path", ON_POSTGRES, ids=[f"{m} {p}" for m, p in ON_POSTGRES])
+def test_route_answers_each_principal_in_each_street_on_postgres(postgres_matrix_app, method, path):
+    problems = _check(*postgres_matrix_app, method, path)
+    assert problems == [], "\n".join(problems)
+
+
+def _check(app, state, world, method: str, path: str) -> list[str]:
     credentials = _credentials(app, state, world)
     entry: Action = MATRIX[(method, path)]
     console = path.startswith("/console")
@@ -144,7 +173,7 @@ def test_route_answers_each_principal_in_each_street(matrix_app, method, path):
             wanted = 1 if allowed and principal != SERVICE else 0
             if written != wanted:
                 problems.append(f"{case}: {written} audit entries written (expected {wanted})")
-    assert problems == [], "\n".join(problems)
+    return problems
 
 
 _CREDENTIALS: dict[int, Credentials] = {}
