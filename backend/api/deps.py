@@ -47,12 +47,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PolicyDep = Annotated[PolicyProfile, Depends(get_policy)]
 
 
-# Who is calling: the assistant's service token (full reach) or an operator scoped to a subtree.
-Caller = Principal
-
-
 def get_caller(request: Request, state: StateDep, session: SessionDep,
                authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """Who is calling: the assistant's service token (full reach) or an operator scoped to a subtree."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("missing bearer token")
     token = authorization[7:].strip()

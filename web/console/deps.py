@@ -31,7 +31,6 @@ class ConsoleOperator:
                          scope_path=self.station.path, city_level=self.station.parent_id is None,
                          address=self.address)
 
-    caller = principal
 
     @property
     def actor(self) -> str:

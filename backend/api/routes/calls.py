@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from backend.api.deps import Caller, CallerDep, OperatorDep, SessionDep, check_scope
+from backend.access.principal import Principal
+from backend.api.deps import CallerDep, OperatorDep, SessionDep, check_scope
 from backend.api.schemas.calls import (CallCreate, CallDetailPublic, CallPublic, CallUpdate, EventCreate, EventPublic,
                                        TurnCreate, TurnPublic)
 from backend.calls import records
@@ -16,13 +17,13 @@ from backend.core.errors import Forbidden
 router = APIRouter(prefix="/calls", tags=["calls"])
 
 
-def require_service(caller: CallerDep) -> Caller:
+def require_service(caller: CallerDep) -> Principal:
     if caller.kind != "service":
         raise Forbidden("only the IVR's service token writes call records")
     return caller
 
 
-ServiceDep = Annotated[Caller, Depends(require_service)]
+ServiceDep = Annotated[Principal, Depends(require_service)]
 
 
 @router.post("", response_model=CallPublic, status_code=201)
