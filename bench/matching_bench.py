@@ -76,57 +76,23 @@ def pct(samples: list[float], p: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
 
 
-def measure_latency(state: AppState, order_ids: list[int], samples: int, seed: int = 5,
-                    baseline: bool = False) -> dict:
-    """Time ``ranked_candidates`` per order, and with ``--baseline`` the same query without the grid-cell
-    condition (the walk of the whole service index before issue 16) on the same order right after,
-    so both see the same load; the two rankings must be identical."""
+def measure_latency(state: AppState, order_ids: list[int], samples: int, seed: int = 5) -> dict:
     rng = random.Random(seed)
     picked = rng.sample(order_ids, min(samples + 20, len(order_ids)))
     tz, times, cpu, sizes = state.settings.timezone, [], [], []
-    base_times, base_cpu, differ = [], [], 0
     for n, oid in enumerate(picked):
         with state.sessions() as s:
             order = s.get(Order, oid)
             t0, c0 = time.perf_counter(), time.thread_time()
             ranked = ranked_candidates(s, order, policy=state.policy, tz=tz)
             elapsed, used = (time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000
-        if baseline:
-            with state.sessions() as s, without_cells():
-                order = s.get(Order, oid)
-                t0, c0 = time.perf_counter(), time.thread_time()
-                before = ranked_candidates(s, order, policy=state.policy, tz=tz)
-                base_elapsed, base_used = (time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000
-            differ += [(r.candidate, r.score) for r in before] != [(r.candidate, r.score) for r in ranked]
         if n >= 20:  # the first 20 warm the page cache and SQLAlchemy's statement cache
             times.append(elapsed)
             cpu.append(used)
             sizes.append(len(ranked))
-            if baseline:
-                base_times.append(base_elapsed)
-                base_cpu.append(base_used)
-    out = {"samples": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "p99_ms": pct(times, 99),
-           "max_ms": max(times), "cpu_p50_ms": pct(cpu, 50), "cpu_p95_ms": pct(cpu, 95),
-           "mean_candidates": statistics.mean(sizes), "max_candidates": max(sizes), "load_avg": load_avg()}
-    if baseline:
-        out["baseline"] = {"p50_ms": pct(base_times, 50), "p95_ms": pct(base_times, 95), "p99_ms": pct(base_times, 99),
-                           "cpu_p50_ms": pct(base_cpu, 50), "cpu_p95_ms": pct(base_cpu, 95),
-                           "rankings_differing": differ, "orders_compared": len(picked)}
-    return out
-
-
-@contextmanager
-def without_cells():
-    """Today's query before the spatial key: the same statement without the grid-cell condition."""
-    from sqlalchemy import true
-
-    from backend.matching import candidates
-    original = candidates.near_cells
-    candidates.near_cells = lambda *_box: true()
-    try:
-        yield
-    finally:
-        candidates.near_cells = original
+    return {"samples": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "p99_ms": pct(times, 99),
+            "max_ms": max(times), "cpu_p50_ms": pct(cpu, 50), "cpu_p95_ms": pct(cpu, 95), "mean_candidates": statistics.mean(sizes), "max_candidates": max(sizes),
+            "load_avg": load_avg()}
 
 
 def check_equivalence(state: AppState, world: World, orders, samples: int, seed: int = 7) -> dict:
@@ -163,7 +129,7 @@ def run_backend(kind: str, args) -> dict:
         result["build_s"] = time.perf_counter() - t0
         result["rows"] = city.rows
         print(f"[{kind}] city built in {result['build_s']:.1f} s: {city.rows}", flush=True)
-        result["latency"] = measure_latency(state, city.open_order_ids, args.samples, baseline=args.baseline)
+        result["latency"] = measure_latency(state, city.open_order_ids, args.samples)
         print(f"[{kind}] latency {result['latency']}", flush=True)
         if kind == "sqlite":
             result["quality"] = quality(state, city, args)
@@ -223,8 +189,7 @@ def markdown(report: dict) -> str:
         lines.append(f"| rank one order ({b['backend']}), p50 / p95 / p99 over {lt['samples']} orders | "
                      f"{lt['p50_ms']:.1f} / **{lt['p95_ms']:.1f}** / {lt['p99_ms']:.1f} ms — {ok} the "
                      f"p95 ≤ {TARGET_P95_MS:.0f} ms target; CPU time of the thread p50 / p95 {lt['cpu_p50_ms']:.1f} / "
-                     f"{lt['cpu_p95_ms']:.1f} ms ({lt['mean_candidates']:.0f} candidates on average)"
-                     + (_baseline_text(lt["baseline"]) if "baseline" in lt else "") + " | | |")
+                     f"{lt['cpu_p95_ms']:.1f} ms ({lt['mean_candidates']:.0f} candidates on average) | | |")
     c = q["check"]
     lines += [
         "",
@@ -241,12 +206,6 @@ def markdown(report: dict) -> str:
         f"{by['yinling']['volunteers_all']:,} verified, active volunteers including those with no order.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _baseline_text(b: dict) -> str:
-    return (f". Same orders, same run, the query before the spatial key (no cell condition): p50 / p95 / p99 "
-            f"{b['p50_ms']:.1f} / **{b['p95_ms']:.1f}** / {b['p99_ms']:.1f} ms, CPU p50 / p95 {b['cpu_p50_ms']:.1f} / "
-            f"{b['cpu_p95_ms']:.1f} ms; rankings differing: {b['rankings_differing']} of {b['orders_compared']} orders")
 
 
 def write_docs(section: str) -> None:
@@ -270,8 +229,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 volunteers, 1,000 orders, 100 samples")
     parser.add_argument("--postgres", action="store_true", help="also time ranking on PostgreSQL")
     parser.add_argument("--docs", action="store_true", help="write the section into docs/benchmarks.md")
-    parser.add_argument("--baseline", action="store_true",
-                        help="also time each order without the grid-cell condition (the query before issue 16)")
     args = parser.parse_args(argv)
     if args.quick:
         args.volunteers, args.orders, args.samples, args.check = 10_000, 1_000, 100, 50

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.catalogue.catalogue import get_service
 from backend.matching.availability import covers
-from backend.matching.geo import bounding_box, cell_ranges, haversine_km
+from backend.matching.geo import bounding_box, haversine_km
 from backend.matching.ranking import Candidate
 from backend.models import (AvailabilityException, AvailabilityWindow, Order, Person, Qualification, Rating,
                             VolunteerProfile, VolunteerService)
@@ -50,18 +50,19 @@ def eligible_candidates(session: Session, order: Order, *, tz: str, exclude: set
             AvailabilityWindow.start <= local_start.time(), AvailabilityWindow.end > local_start.time()).exists(),
         select(AvailabilityException.id).where(
             AvailabilityException.person_id == Person.id, AvailabilityException.day == local_start.date()).exists())
-    # Read only the service's volunteers whose grid cell lies in the box (one index range per row of
-    # cells on (service_slug, cell)), rather than every volunteer of the service in the city or everyone
-    # in the box; "+ 0" keeps the planner off the persons' lat/lon index. The exact box, the widest
-    # circle (persons only) and each volunteer's own circle then filter rows, cheapest first.
-    in_cells = near_cells(lat0, lat1, lon0, lon1)
+    # Walk the service's volunteers in id order (sequential reads) rather than everyone in the box
+    # (random reads: in a dense district the box holds ten times more people than offer the service);
+    # "+ 0" keeps the planner off the lat/lon index. The box, the widest circle (persons only) and each
+    # volunteer's own circle then filter rows, cheapest first. Restricting the walk to the grid cells
+    # round the box (volunteer_services.cell) read fewer index entries but more persons pages at random,
+    # and measured slower on SQLite (docs/benchmarks.md, issue 16).
     query = (
         select(Person.id, Person.lat, Person.lon, Person.birth_date, VolunteerProfile.radius_km,
                VolunteerProfile.max_open_orders)
         .select_from(VolunteerService)
         .join(Person, Person.id == VolunteerService.person_id)
         .join(VolunteerProfile, VolunteerProfile.person_id == Person.id)
-        .where(VolunteerService.service_slug == service.slug, in_cells,
+        .where(VolunteerService.service_slug == service.slug,
                Person.is_volunteer, Person.status == "verified", VolunteerProfile.active,
                Person.id != order.recipient_id, (Person.lat + 0).between(lat0, lat1),
                (Person.lon + 0).between(lon0, lon1), dy * dy + dx * dx <= widest * widest,
@@ -89,11 +90,6 @@ def eligible_candidates(session: Session, order: Order, *, tz: str, exclude: set
                              age=age_on(row.birth_date, today), recent_minutes=recent.get(pid, 0),
                              rating_avg=ratings.get(pid)))
     return out
-
-
-def near_cells(lat0: float, lat1: float, lon0: float, lon1: float):
-    """The volunteers' services whose grid cell lies in the box: one index range per row of cells."""
-    return or_(*(VolunteerService.cell.between(first, last) for first, last in cell_ranges(lat0, lat1, lon0, lon1)))
 
 
 def _widest_radius(session: Session) -> float:

@@ -23,7 +23,9 @@ class VolunteerService(Base):
     """A service a volunteer offers (by catalogue slug).
 
     ``cell``: the grid cell of the volunteer's home (``matching.geo.cell_of`` of the person's lat/lon),
-    so candidate search reads only the service's volunteers in the cells round an order.
+    kept by ``set_supply``. Candidate search does not use it yet: alone it measured slower than walking
+    the service index on SQLite (random reads of persons; docs/benchmarks.md, issue 16), so the next
+    step is the coordinates beside it in the index.
     """
 
     __tablename__ = "volunteer_services"
