@@ -7,11 +7,12 @@ from fastapi import FastAPI
 from backend.api.app import create_app
 from backend.api.state import AppState
 from ivr.app import attach_ivr
+from ivr.settings import IvrSettings
 from web.app import attach_web
 
 
-def assemble(state: AppState) -> FastAPI:
+def assemble(state: AppState, ivr_settings: IvrSettings | None = None) -> FastAPI:
     app = create_app(state=state)
-    attach_ivr(app)  # the hotline beside the API
+    attach_ivr(app, ivr_settings)  # the hotline beside the API
     attach_web(app)  # the operator console and the family chat pages
     return app

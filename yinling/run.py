@@ -7,11 +7,17 @@ from backend.api.state import AppState
 from backend.core.bootstrap import prepare_database, seed_demo
 from backend.core.config import Settings, get_settings
 from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
+from ivr.settings import IvrSettings
 from yinling.app import assemble
 
 
-def banner(settings: Settings) -> str:
+PHONE = {"local": "/ivr/phone    (a demo call without Twilio, from this machine only)",
+         "operators": "/console/phone (operators, as a number of their scope)"}
+
+
+def banner(settings: Settings, browser_phone: str = "off") -> str:
     base = settings.base_url
+    phone = [f"  browser phone        {base}{PHONE[browser_phone]}"] if browser_phone in PHONE else []
     lines = [
         "",
         "Yinling 银龄 is running:",
@@ -19,7 +25,7 @@ def banner(settings: Settings) -> str:
         f"  health               {base}/health",
         f"  operator console     {base}/console   (log in with a demo operator below)",
         f"  family chat          {base}/family    (log in with the demo family member below)",
-        f"  browser phone        {base}/ivr/phone   (a demo call without Twilio)",
+        *phone,
         f"  Twilio voice webhook {base}/ivr/voice   (set IVR_PUBLIC_URL to the address Twilio sees)",
         "  service token        (YINLING_SERVICE_TOKENS) for the bot and IVR",
         "  demo operator logins (console, or POST /api/v1/auth/login):",
@@ -36,8 +42,9 @@ def serve() -> None:
     prepare_database(state)
     if seed_demo(state):
         print("demo data seeded into", state.engine.url.render_as_string(hide_password=True))
-    print(banner(settings), flush=True)
-    uvicorn.run(assemble(state), host=settings.host, port=settings.port, log_level="info")
+    ivr_settings = IvrSettings()
+    print(banner(settings, ivr_settings.browser_phone), flush=True)
+    uvicorn.run(assemble(state, ivr_settings), host=settings.host, port=settings.port, log_level="info")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ and in the caller's transaction:
    transaction as the change, so both land or neither does.
 
 The use cases that both entrances share live beside it (``orders``, ``people``, ``ledger``,
-``followups``): each takes the ``Principal`` acting, passes the gate, calls the domain and returns
+``followups``, ``calls``): each takes the ``Principal`` acting, passes the gate, calls the domain and returns
 what it did with its audit entry. Routes and console pages are a few lines over one of them.
 
 Errors raised here (all ``backend.core.errors``): ``Forbidden`` (role), ``NotFound`` (scope or
