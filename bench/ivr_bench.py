@@ -145,7 +145,11 @@ async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes]) 
         answer = await post_webhook(http, AUTH_TOKEN, PUBLIC_URL, "/ivr/voice",
                                     {"CallSid": call_sid, "From": phone, "To": "+862568712349", "AccountSid": ACCOUNT_SID})
     stream = SimulatedStream(ivr_url.replace("http", "ws") + "/ivr/stream", call_sid, stream_parameters(answer.text))
-    await stream.connect()
+    missing = [float("nan")] * len(audio)
+    try:
+        await stream.connect()
+    except (TimeoutError, OSError, websockets.InvalidHandshake) as exc:  # an overloaded gateway never answered
+        return {"call_sid": call_sid, "endpoints": missing, "answered": missing, "dropped": f"not connected: {exc!r}"}
     line = PacedLine(stream)
     answered: list[float] = []
 
@@ -171,7 +175,7 @@ async def one_call(ivr_url: str, phone: str, call_sid: str, audio: list[bytes]) 
     except websockets.ConnectionClosed as exc:  # an overloaded gateway misses keepalive pings
         dropped = str(exc)
         await stream.close()
-    missing = [float("nan")] * len(audio)  # turns never answered (or never said: the call was dropped)
+    # turns never answered (or never said: the call was dropped) are NaN
     return {"call_sid": call_sid, "endpoints": (line.said_ends + missing)[:len(audio)],
             "answered": (answered + missing)[:len(audio)], "dropped": dropped}
 
