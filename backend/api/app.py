@@ -1,9 +1,10 @@
 """The FastAPI application factory."""
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import errors
+from backend.api.middleware import BodySizeLimit, SecurityHeaders
 from backend.api.routes import (auth, calls, certificates, dispatch, family, fulfilment, intake, orders, persons,
                                 reference, transfers)
 from backend.matching.loop import dispatcher_lifespan
@@ -20,12 +21,15 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
                   lifespan=dispatcher_lifespan(state))
     app.state.yinling = state
     errors.install(app)
-    api = APIRouter(prefix=API_PREFIX)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders)  # outermost: a refused body still gets the headers
+    ids = [Depends(errors.path_ids_in_range)]
+    api = APIRouter(prefix=API_PREFIX, dependencies=ids)
     for module in (auth, persons, family, orders, transfers, reference, intake, certificates, dispatch, fulfilment,
                    calls):
         api.include_router(module.router)
     app.include_router(api)
-    app.include_router(certificates.public_router)  # verification by code, no login
+    app.include_router(certificates.public_router, dependencies=ids)  # verification by code, no login
 
     @app.get("/health", tags=["health"])
     def health():

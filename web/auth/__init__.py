@@ -1,7 +1,6 @@
-"""Sessions, CSRF, login rate limiting and the audit trail, shared by the console and the family pages.
+"""Sessions, CSRF and the audit trail, shared by the console and the family pages.
 
 - ``sessions``: start/find/end server-side sessions; cookie settings per realm ("console", "family")
 - ``csrf``: the per-session token every POST/PUT/PATCH/DELETE must echo (form field or header)
-- ``ratelimit``: failed logins per account and per address within a window → TooManyRequests
 - ``audit``: ``record(session, actor=…, action=…, target=…, station_id=…, reason=…, detail=…)``
 """

@@ -10,9 +10,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
+from backend.core import ratelimit
 from backend.core.config import Settings
 from backend.models import WebSession
-from web.auth import login_csrf, ratelimit, sessions
+from web.auth import login_csrf, sessions
 
 
 def safe_next(target: str | None, home: str) -> str:

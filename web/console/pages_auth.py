@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, StateDep
+from backend.core import ratelimit
 from backend.core.errors import Forbidden, TooManyRequests
-from backend.core.security import verify_password
+from backend.core.security import check_login_password
 from backend.models import Operator
-from web.auth import audit, login_flow, ratelimit
+from web.auth import audit, login_flow
 from web.auth.deps import client_address
 from web.console.deps import ConsoleOperatorDep
 from web.console.render import render
@@ -42,7 +43,7 @@ def login(request: Request, state: StateDep, session: SessionDep, username: Anno
     except (Forbidden, TooManyRequests) as exc:
         return _login_page(request, state, exc.status, exc.message, username, target)
     operator = session.scalar(select(Operator).where(Operator.username == username))
-    ok = operator is not None and operator.active and verify_password(operator.password_hash, password)
+    ok = check_login_password(operator.password_hash if operator else None, password) and operator.active
     ratelimit.record(session, "console", username, client_address(request), ok, now)
     if not ok:
         return _login_page(request, state, 401, "用户名或密码不对。", username, target)

@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, StateDep
+from backend.core import ratelimit
 from backend.core.errors import Forbidden, InvalidInput, TooManyRequests
-from backend.core.security import verify_password
+from backend.core.security import check_login_password
 from backend.models import Person
 from backend.people.identity import normalise_phone
-from web.auth import audit, login_flow, ratelimit
+from web.auth import audit, login_flow
 from web.auth.deps import client_address
 from web.family.deps import BLOCKED_STATUSES, FamilyMemberDep
 from web.family.render import render
@@ -59,7 +60,7 @@ def login(request: Request, state: StateDep, session: SessionDep, phone: Annotat
     except (Forbidden, TooManyRequests) as exc:
         return login_page(request, state, exc.status, exc.message, phone.strip(), target)
     person = session.scalar(select(Person).where(Person.phone == key))
-    ok = person is not None and bool(person.password_hash) and verify_password(person.password_hash, password)
+    ok = check_login_password(person.password_hash if person else None, password)
     blocked = ok and person.status in BLOCKED_STATUSES
     ratelimit.record(session, "family", key, address, ok and not blocked, now)
     if not ok:

@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from backend.api.deps import PolicyDep, SessionDep, SettingsDep, StateDep, TodayDep
+from backend.core import ratelimit
 from backend.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from backend.core.security import hash_password
 from backend.models import Person, Station
 from backend.people import registry
 from backend.people.identity import normalise_phone
-from web.auth import audit, login_csrf, login_flow, ratelimit
+from web.auth import audit, login_csrf, login_flow
 from web.auth.deps import client_address
 from web.family.deps import FamilyMemberDep
 from web.family.pages_auth import login_key, start_session

@@ -19,12 +19,20 @@ const PAGE_WIDE_RULES = [
   /(^|\})body\{margin:0;overflow:hidden\}/g,
 ];
 
+// ChatUI's @font-face rules load Alibaba Sans from Alipay's CDN: a request to a third party from
+// every family page, which the site's Content-Security-Policy (fonts from this site only) refuses.
+// They are dropped; the widget uses the page's own fonts. Nothing else may load from elsewhere.
+const REMOTE_FONT_FACES = /@font-face\{[^}]*url\(https?:[^}]*\}/g;
+
 async function stripPageWideRules(file) {
   let css = await readFile(file, "utf8");
   for (const rule of PAGE_WIDE_RULES) {
     if (css.search(rule) < 0) throw new Error(`expected ChatUI rule not found in ${file}: ${rule}`);
     css = css.replace(rule, "$1");
   }
+  css = css.replace(REMOTE_FONT_FACES, "");
+  const remote = css.match(/url\(\s*["']?(https?:)?\/\/[^)]*\)/);
+  if (remote) throw new Error(`${file} still loads from another site: ${remote[0]}`);
   await writeFile(file, css);
 }
 

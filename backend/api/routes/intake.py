@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backend.access import permit, scope
 from backend.api.deps import CallerDep, IdempotencyKey, SessionDep, SettingsDep, once
+from backend.api.schemas.intake import HandoffCreate
 from backend.api.schemas.people import RegistrationCreate, RegistrationPublic
 from backend.models import HandoffTicket, Person, Registration, Station
 from backend.people.identity import hash_id, mask_id, normalise_phone, validate_id_number
@@ -39,21 +39,6 @@ def register(body: RegistrationCreate, session: SessionDep, caller: CallerDep, s
         gate.audit(session, f"registration:{row.id}", row.station_id, detail={"name": row.name})
         return RegistrationPublic.model_validate(row)
     return once(session, caller, "registrations.create", key, body, work)
-
-
-class TranscriptTurn(BaseModel):
-    speaker: str
-    text: str
-    at: str | None = None
-
-
-class HandoffCreate(BaseModel):
-    phone: str | None = None
-    person_id: int | None = None
-    channel: str
-    conversation_id: str = Field(min_length=1, max_length=100)
-    transcript: list[TranscriptTurn] = []
-    reason: str = Field("caller asked for a person", max_length=300)
 
 
 @router.post("/handoffs", status_code=201)

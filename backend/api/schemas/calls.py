@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.api.schemas.fields import Count, Id, PastTime, Text, Utterance
+
 CallStatus = Literal["in_progress", "completed", "dropped", "transferred", "failed"]
 
 
@@ -14,36 +16,36 @@ class CallCreate(BaseModel):
     caller_phone: str | None = Field(None, max_length=32)
     channel: Literal["phone", "browser"] = "phone"
     mode: Literal["stream", "gather"] = "stream"
-    started_at: datetime | None = None
+    started_at: PastTime | None = None
 
 
 class CallUpdate(BaseModel):
     status: CallStatus | None = None
     twilio_status: str | None = Field(None, max_length=20)
-    end_reason: str | None = Field(None, max_length=200)
-    duration_s: int | None = Field(None, ge=0)
-    ended_at: datetime | None = None
+    end_reason: Text(200) | None = None
+    duration_s: Count | None = Field(None, ge=0, le=7 * 24 * 3600)
+    ended_at: PastTime | None = None
 
 
 class TurnCreate(BaseModel):
-    seq: int = Field(ge=0)
+    seq: Count = Field(ge=0, le=100_000)
     speaker: Literal["caller", "assistant"]
     source: Literal["speech", "keypad", "prompt"] = "speech"
-    text: str = Field(max_length=4000)
+    text: Utterance
     confidence: float | None = Field(None, ge=0, le=1)
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
+    started_at: PastTime | None = None
+    ended_at: PastTime | None = None
     audio_start_s: float | None = Field(None, ge=0)
     audio_end_s: float | None = Field(None, ge=0)
 
 
 class EventCreate(BaseModel):
-    seq: int = Field(ge=0)
+    seq: Count = Field(ge=0, le=100_000)
     kind: Literal["dtmf", "handoff", "transfer", "order", "reprompt", "error"]
-    detail: str | None = Field(None, max_length=2000)
-    order_id: int | None = None
-    handoff_id: int | None = None
-    at: datetime | None = None
+    detail: Text(2000, multiline=True) | None = None
+    order_id: Id | None = None
+    handoff_id: Id | None = None
+    at: PastTime | None = None
 
 
 class TurnPublic(BaseModel):

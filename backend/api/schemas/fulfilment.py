@@ -5,28 +5,30 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.api.schemas.fields import CalendarDay, Count, Flag, Id, PastTime, Reason, Text
+
 Channel = Literal["phone", "chat", "operator", "paper"]
 
 
 class WeeklySlot(BaseModel):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    weekday: Count = Field(ge=0, le=6, description="0 = Monday")
     start: time
     end: time
 
 
 class SupplyUpdate(BaseModel):
     radius_km: float = Field(3.0, gt=0, le=50)
-    max_open_orders: int = Field(3, ge=1, le=20)
-    services: list[str] = Field(min_length=1)
-    weekly: list[WeeklySlot] = []
+    max_open_orders: Count = Field(3, ge=1, le=20)
+    services: list[Text(40, min_length=1)] = Field(min_length=1, max_length=100)
+    weekly: list[WeeklySlot] = Field([], max_length=7 * 24)
 
 
 class ExceptionCreate(BaseModel):
-    day: date
-    available: bool = False
+    day: CalendarDay
+    available: Flag = False
     start: time | None = None
     end: time | None = None
-    reason: str | None = Field(None, max_length=200)
+    reason: Text(200) | None = None
 
 
 class CandidatePublic(BaseModel):
@@ -39,22 +41,22 @@ class CandidatePublic(BaseModel):
 
 
 class VolunteerAction(BaseModel):
-    volunteer_id: int
+    volunteer_id: Id
     channel: Channel = "phone"
 
 
 class Location(BaseModel):
-    volunteer_id: int
+    volunteer_id: Id
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    at: datetime | None = None
+    at: PastTime | None = None
 
 
 class RatingCreate(BaseModel):
-    by_person_id: int
-    stars: int = Field(ge=1, le=5)
-    comment: str | None = Field(None, max_length=500)
-    complaint: bool = False
+    by_person_id: Id
+    stars: Count = Field(ge=1, le=5)
+    comment: Text(500, multiline=True) | None = None
+    complaint: Flag = False
     channel: Channel = "phone"
 
 
@@ -70,8 +72,8 @@ class RatingPublic(BaseModel):
 
 
 class ReviewDecision(BaseModel):
-    reason: str = Field(min_length=1, max_length=300)
-    freeze_volunteer: bool = False
+    reason: Reason
+    freeze_volunteer: Flag = False
 
 
 class EventPublic(BaseModel):
@@ -94,4 +96,4 @@ class FollowUpPublic(BaseModel):
 
 
 class FollowUpDone(BaseModel):
-    outcome: str = Field(min_length=1, max_length=1000)
+    outcome: Text(1000, min_length=1, multiline=True)

@@ -3,44 +3,46 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+
+from backend.api.schemas.fields import Flag, Id, Minutes, Reason, ShortText, Text
 
 Channel = Literal["phone", "chat", "operator", "paper", "system"]
 
 
 class GiftCreate(BaseModel):
-    from_person_id: int
-    to_person_id: int
-    minutes: int = Field(gt=0)
+    from_person_id: Id
+    to_person_id: Id
+    minutes: Minutes
     channel: Channel
-    memo: str = Field("", max_length=200)
+    memo: ShortText = ""
 
 
 class DonationCreate(BaseModel):
-    from_person_id: int
-    minutes: int = Field(gt=0)
+    from_person_id: Id
+    minutes: Minutes
     channel: Channel
-    memo: str = Field("", max_length=200)
+    memo: ShortText = ""
 
 
 class GrantCreate(BaseModel):
-    to_person_id: int
-    minutes: int = Field(gt=0)
-    memo: str = Field(min_length=1, max_length=200)
+    to_person_id: Id
+    minutes: Minutes
+    memo: Text(200, min_length=1)
 
 
 class RedemptionCreate(BaseModel):
-    person_id: int
-    minutes: int = Field(gt=0)
-    station_id: int
+    person_id: Id
+    minutes: Minutes
+    station_id: Id
     channel: Channel
-    goods: bool = False
-    memo: str = Field("", max_length=200)
+    goods: Flag = False
+    memo: ShortText = ""
 
 
 class ReversalCreate(BaseModel):
-    seq: int
-    reason: str = Field(min_length=1, max_length=300)
+    seq: Id
+    reason: Reason
 
 
 class PostingPublic(BaseModel):

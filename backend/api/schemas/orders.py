@@ -5,20 +5,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.api.schemas.fields import BookingTime, Count, Id, PastTime, Reason, ShortText, Text
+
 Channel = Literal["phone", "chat", "operator", "paper"]
 
 
 class OrderCreate(BaseModel):
-    recipient_id: int
-    service_slug: str
-    start_at: datetime
-    duration_minutes: int = Field(60, ge=15, le=480)
-    address: str | None = Field(None, max_length=200)
+    recipient_id: Id
+    service_slug: str = Field(max_length=40)
+    start_at: BookingTime
+    duration_minutes: Count = Field(60, ge=15, le=480)
+    address: ShortText | None = None
     lat: float | None = None
     lon: float | None = None
-    note: str | None = Field(None, max_length=500)
+    note: Text(500, multiline=True) | None = None
     channel: Channel
-    requested_by_person_id: int | None = None
+    requested_by_person_id: Id | None = None
 
 
 class OrderPublic(BaseModel):
@@ -40,7 +42,7 @@ class OrderPublic(BaseModel):
 
 
 class CancelRequest(BaseModel):
-    reason: str = Field("用户取消", max_length=200)
+    reason: Text(200) = "用户取消"
     channel: Channel
 
 
@@ -55,12 +57,12 @@ class TransitionPublic(BaseModel):
 
 
 class PaperBackfillCreate(BaseModel):
-    volunteer_id: int
-    recipient_id: int
-    service_slug: str
-    started_at: datetime
-    ended_at: datetime
-    reason: str = Field(min_length=1, max_length=300)
+    volunteer_id: Id
+    recipient_id: Id
+    service_slug: str = Field(max_length=40)
+    started_at: PastTime
+    ended_at: PastTime
+    reason: Reason
 
 
 class ServicePublic(BaseModel):

@@ -5,21 +5,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.api.schemas.fields import BirthDate, CalendarDay, Flag, Id, Name, Note, Reason, ShortText, Text
+
 Role = Literal["elder", "volunteer", "family"]
 Relation = Literal["spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
 
 
 class PersonCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
-    phone: str
-    birth_date: date
-    station_id: int
-    roles: list[Role] = Field(min_length=1)
-    id_number: str | None = None
-    address: str | None = Field(None, max_length=200)
+    name: Name
+    phone: str = Field(max_length=32)
+    birth_date: BirthDate
+    station_id: Id
+    roles: list[Role] = Field(min_length=1, max_length=3)
+    id_number: str | None = Field(None, max_length=32)
+    address: ShortText | None = None
     lat: float | None = None
     lon: float | None = None
-    guardian_id: int | None = None
+    guardian_id: Id | None = None
 
 
 class LinkedElder(BaseModel):
@@ -48,8 +50,8 @@ class PersonPublic(BaseModel):
 
 
 class FamilyLinkCreate(BaseModel):
-    elder_id: int
-    member_id: int
+    elder_id: Id
+    member_id: Id
     relation: Relation
     consent: Literal["pending", "consented"] = "pending"
 
@@ -72,13 +74,13 @@ class FamilyLinkDetailPublic(FamilyLinkPublic):
 
 
 class FreezeRequest(BaseModel):
-    frozen: bool
-    reason: str = Field(min_length=1)
+    frozen: Flag
+    reason: Reason
 
 
 class QualificationCreate(BaseModel):
-    kind: str = Field(min_length=1, max_length=30)
-    expires_on: date | None = None
+    kind: Text(30, min_length=1)
+    expires_on: CalendarDay | None = None
 
 
 class BalancePublic(BaseModel):
@@ -104,14 +106,14 @@ class HistoryItem(BaseModel):
 
 
 class RegistrationCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
-    phone: str
-    birth_date: date | None = None
-    id_number: str | None = None
-    roles: list[Role] = Field(min_length=1)
+    name: Name
+    phone: str = Field(max_length=32)
+    birth_date: BirthDate | None = None
+    id_number: str | None = Field(None, max_length=32)
+    roles: list[Role] = Field(min_length=1, max_length=3)
     channel: Literal["phone", "chat", "operator", "paper"]
-    station_id: int | None = None
-    note: str | None = None
+    station_id: Id | None = None
+    note: Note | None = None
 
 
 class RegistrationPublic(BaseModel):
@@ -123,10 +125,10 @@ class RegistrationPublic(BaseModel):
 
 
 class StationCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text(100, min_length=1)
     level: Literal["city", "district", "street", "community", "other"]
-    parent_id: int | None = None
-    operator_phone: str | None = None
+    parent_id: Id | None = None
+    operator_phone: str | None = Field(None, max_length=32)
 
 
 class StationPublic(BaseModel):

@@ -1,9 +1,12 @@
-"""Login rate limiting, kept in the database so it holds across workers and restarts.
+"""Login rate limiting, kept in the database so it holds across workers and restarts: the one
+mechanism for every login (console, family pages, the API's ``POST /auth/login``) and for the family
+registration and link forms.
 
 An account (realm + login) gets ``MAX_FAILURES_PER_LOGIN`` failed tries per ``WINDOW``; one client
 address gets ``MAX_FAILURES_PER_ADDRESS``. A success does not erase earlier failures: the window does.
-Login pages answer a failed try with a page (not an exception), so the request's own transaction
-commits and the failure is remembered.
+Logins answer a failed try with a response (a page, or the API's 401 body), not an exception, so
+the request's own transaction commits and the failure is remembered. Operators have one account for
+the console and the API: both count under the realm ``"console"``.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.core.errors import TooManyRequests
 from backend.models import LoginAttempt
 
+OPERATOR_REALM = "console"
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_LOGIN = 5
 MAX_FAILURES_PER_ADDRESS = 20
