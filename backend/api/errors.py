@@ -8,6 +8,8 @@ out of range) answers 404 like a missing record, never a database overflow (500)
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,15 +49,29 @@ def validation_body(errors: list[dict]) -> tuple[int, dict]:
     return 422, {"code": code, "message": message, "detail": detail}
 
 
+def _is_int(annotation) -> bool:
+    return annotation is int or (int in get_args(annotation) and type(None) in get_args(annotation))
+
+
+def _named_ints(fields, values) -> Iterator[tuple[str, str]]:
+    for field in fields:
+        raw = values.get(field.name) if _is_int(field.field_info.annotation) else None
+        if raw is not None and str(raw).lstrip("+-").isdigit():
+            yield field.name, str(raw)
+
+
 def path_ids_in_range(request: Request) -> None:
-    """Router dependency: a path id outside 1..MAX_ID names nothing (404) and never reaches the database."""
-    route = request.scope.get("route")
-    for field in getattr(getattr(route, "dependant", None), "path_params", ()):
-        if field.field_info.annotation is not int:
-            continue
-        raw = str(request.path_params.get(field.name, ""))
-        if raw.lstrip("+-").isdigit() and not 1 <= int(raw) <= MAX_ID:
-            raise NotFound(f"{field.name} {raw[:30]} is outside 1..{MAX_ID}")
+    """Router dependency: an id in the path outside 1..MAX_ID, or an integer in the query beyond
+    +-MAX_ID, names nothing (404) and never reaches the database (where it would overflow)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    for name, raw in _named_ints(dependant.path_params, request.path_params):
+        if not 1 <= int(raw) <= MAX_ID:
+            raise NotFound(f"{name} {raw[:30]} is outside 1..{MAX_ID}")
+    for name, raw in _named_ints(dependant.query_params, request.query_params):
+        if abs(int(raw)) > MAX_ID:
+            raise NotFound(f"{name} {raw[:30]} is beyond {MAX_ID}")
 
 
 def install(app: FastAPI) -> None:

@@ -10,6 +10,8 @@ private-use, surrogate and unassigned code points. Single-line fields turn line 
 spaces; multi-line fields keep ``\\n`` (``\\r\\n`` becomes ``\\n``). Text is NFC-normalised and trimmed.
 
 ``Text(max_length)`` builds the pydantic type; ``Name`` and friends are the sizes used across the API.
+``FormText`` is for HTML form fields (``Annotated[FormText, Form()]``): cleaned, multi-line, no size
+error of its own (the body limit bounds it; each page says in Chinese what is too long for it).
 """
 from __future__ import annotations
 
@@ -59,3 +61,4 @@ ShortText = Text(200)                                   # addresses, memos, labe
 Reason = Text(300, min_length=1, multiline=True)       # why an operator did something
 Note = Text(1000, multiline=True)                      # notes and comments from people
 Utterance = Text(4000, multiline=True)                 # one turn of a call or chat transcript
+FormText = Annotated[str, BeforeValidator(_cleaner(multiline=True))]

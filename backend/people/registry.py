@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.core.errors import Conflict, InvalidInput, NotFound, PolicyViolation
+from backend.core.text import clean
 from backend.ledger.accounts import person_account
 from backend.models import FamilyLink, Person, Qualification, Registration, Station, Training
 from backend.people.identity import age_on, hash_id, mask_id, normalise_phone, validate_id_number
@@ -45,7 +46,7 @@ def check_coordinates(lat: float | None, lon: float | None) -> None:
 def register_person(session: Session, new: NewPerson, *, policy: PolicyProfile, secret_key: str,
                     today: date) -> Person:
     """Validate everything first, then insert: a refused registration stores nothing."""
-    name = new.name.strip()
+    name = clean(new.name)  # every entrance (API, console, family pages, paper sheet) ends here
     if not name or len(name) > 60:
         raise InvalidInput("name must be 1-60 characters", code="invalid_name", message="请说一下姓名。")
     roles = sorted(set(new.roles))
@@ -78,7 +79,7 @@ def register_person(session: Session, new: NewPerson, *, policy: PolicyProfile, 
     person = Person(
         name=name, phone=phone, birth_date=new.birth_date, id_hash=id_hash, id_masked=id_masked,
         is_elder="elder" in roles, is_volunteer="volunteer" in roles, is_family="family" in roles,
-        guardian_id=new.guardian_id, address=new.address, lat=new.lat, lon=new.lon,
+        guardian_id=new.guardian_id, address=clean(new.address or "") or None, lat=new.lat, lon=new.lon,
         station_id=new.station_id, status=new.status,
     )
     session.add(person)

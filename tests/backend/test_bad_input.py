@@ -229,6 +229,8 @@ def test_bad_input__path_id_out_of_range_is_404(client, state, world):
         assert_refused(client.post(f"/api/v1/orders/{raw_id}/cancel", json={"reason": "不要了", "channel": "phone"}),
                        404, "not_found")
         assert_refused(client.get(f"/api/v1/ledger/entries/{raw_id}", headers=operator), 404, "not_found")
+    for huge in (10**20, 2**31):  # an integer filter in the query that no row can match
+        assert_refused(client.get(f"/api/v1/family-links?elder_id={huge}"), 404, "not_found")
     assert row_counts(state) == before
 
 

@@ -21,6 +21,7 @@ from backend.access import permit
 from backend.api.deps import PolicyDep, SessionDep
 from backend.catalogue.catalogue import list_services
 from backend.core.errors import InvalidInput, NotFound
+from backend.core.text import FormText
 from backend.models import Order, Person, Station
 from backend.orders.backfill import PaperRecord
 from backend.orders.paper_csv import COLUMNS, import_sheet
@@ -32,7 +33,7 @@ from web.console.pagekit import attempt, done, flash_for, in_scope, message_of, 
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
-Text = Annotated[str, Form()]
+Text = Annotated[FormText, Form()]  # cleaned of control and bidi characters
 MAX_SHEET_BYTES = 1_000_000
 PICK_LIMIT = 300
 

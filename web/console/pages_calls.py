@@ -16,6 +16,7 @@ from backend.access import calls as call_actions
 from backend.api.deps import SessionDep, StateDep
 from backend.calls import records
 from backend.core.errors import Forbidden, InvalidInput, NotFound, YinlingError
+from backend.core.text import FormText
 from backend.models import Call, CallTurn, Operator, Station
 from web.auth import sessions
 from web.auth.deps import LoginRequired, client_address
@@ -94,7 +95,7 @@ def turn_audio(request: Request, call_sid: str, seq: int, session: SessionDep,
 
 @router.post("/calls/{call_sid}/review", response_class=HTMLResponse)
 def review_call(request: Request, call_sid: str, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
-                decision: Annotated[str, Form()], note: Annotated[str, Form()] = ""):
+                decision: Annotated[str, Form()], note: Annotated[FormText, Form()] = ""):
     """Mark the call reviewed or flag it with a reason (``backend.access.calls``: scope, audit)."""
     result, error = attempt(session, lambda: call_actions.review(session, current.principal, call_sid,
                                                                  decision=decision, note=note,

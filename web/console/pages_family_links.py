@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backend.api.deps import SessionDep, StateDep
 from backend.access import people
+from backend.core.text import FormText
 from backend.people import registry
 from web.console import localtime, people_view
 from web.console.deps import ConsoleOperatorDep
@@ -41,7 +42,7 @@ def pending_links(request: Request, session: SessionDep, state: StateDep, curren
 
 @router.post("/people/family-links/{link_id:int}", response_class=HTMLResponse)
 def decide(request: Request, link_id: int, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
-           consent: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
+           consent: Annotated[str, Form()], reason: Annotated[FormText, Form()] = ""):
     _result, error = attempt(session, lambda: people.decide_family_link(session, current.principal, link_id, consent,
                                                                         reason=reason))
     if error is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from backend.api.deps import SessionDep
 from backend.access import followups
 from backend.access.followups import MAX_ATTEMPTS, NOT_REACHED
+from backend.core.text import FormText
 from backend.models import AuditEntry, FollowUp, Order, Rating, Station
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
 from web.console.orders_view import service_names
@@ -21,7 +22,7 @@ from web.console.pagekit import attempt, done, flash_for, message_of, now_utc, p
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
-Text = Annotated[str, Form()]
+Text = Annotated[FormText, Form()]  # cleaned of control and bidi characters
 REASON_ZH = {"complaint": "投诉", "low_rating": "差评", "sample": "抽样回访"}
 PRIORITY = {"complaint": 0, "low_rating": 1, "sample": 2}
 

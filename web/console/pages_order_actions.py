@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from backend.access import orders as order_actions
 from backend.api.deps import PolicyDep, SessionDep
 from backend.core.errors import InvalidInput, YinlingError
+from backend.core.text import FormText
 from backend.orders.correction import Correction
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
 from web.console.pagekit import attempt, done, message_of, not_found, now_utc, refusal, scoped_order
@@ -22,7 +23,7 @@ from web.console.pages_orders import order_context
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
-Text = Annotated[str, Form()]
+Text = Annotated[FormText, Form()]  # cleaned of control and bidi characters
 
 
 def _answer(request: Request, session, current: ConsoleOperator, order_id: int, policy, result, error: YinlingError,

@@ -13,6 +13,7 @@ from backend.access import people
 from backend.api.deps import PolicyDep, SessionDep, StateDep
 from backend.core.clock import local_today
 from backend.core.errors import InvalidInput, NotFound, YinlingError
+from backend.core.text import FormText
 from backend.models import Person
 from web.auth import sessions
 from web.console import localtime, people_view
@@ -73,7 +74,7 @@ def person_detail(request: Request, person_id: int, session: SessionDep, state: 
 
 @router.post("/people/{person_id:int}/freeze", response_class=HTMLResponse)
 def freeze(request: Request, person_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
-           current: ConsoleOperatorDep, frozen: Annotated[str, Form()], reason: Annotated[str, Form()] = ""):
+           current: ConsoleOperatorDep, frozen: Annotated[str, Form()], reason: Annotated[FormText, Form()] = ""):
     """Freeze ("1") or unfreeze ("0") the account (reviewers and admins). Freezing also ends the person's
     family web sessions. Asking for the state the account is already in changes nothing and audits nothing."""
     want = frozen == "1"
@@ -93,7 +94,7 @@ def freeze(request: Request, person_id: int, session: SessionDep, state: StateDe
 @router.post("/people/{person_id:int}/qualifications", response_class=HTMLResponse)
 def add_qualification(request: Request, person_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
                       current: ConsoleOperatorDep, kind: Annotated[str, Form()],
-                      reason: Annotated[str, Form()] = "", expires_on: Annotated[str, Form()] = ""):
+                      reason: Annotated[FormText, Form()] = "", expires_on: Annotated[str, Form()] = ""):
     def work():
         if kind not in people_view.QUALIFICATION_ZH:
             raise InvalidInput(f"unknown qualification kind {kind!r}", message="请选择资质类别。")

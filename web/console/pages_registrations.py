@@ -12,6 +12,7 @@ from backend.api.deps import PolicyDep, SessionDep, StateDep
 from backend.core.clock import local_today
 from backend.access import people
 from backend.core.errors import YinlingError
+from backend.core.text import FormText
 from backend.people import registry
 from web.console import localtime, people_view
 from web.console.deps import ConsoleOperatorDep
@@ -49,8 +50,8 @@ def registrations(request: Request, session: SessionDep, state: StateDep, curren
 
 @router.post("/people/registrations/{registration_id:int}/verify", response_class=HTMLResponse)
 def verify(request: Request, registration_id: int, session: SessionDep, state: StateDep, policy: PolicyDep,
-           current: ConsoleOperatorDep, station_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "",
-           birth_date: Annotated[str, Form()] = "", address: Annotated[str, Form()] = ""):
+           current: ConsoleOperatorDep, station_id: Annotated[int, Form()], reason: Annotated[FormText, Form()] = "",
+           birth_date: Annotated[str, Form()] = "", address: Annotated[FormText, Form()] = ""):
     form = {"id": registration_id, "reason": reason, "birth_date": birth_date, "address": address}
     _result, error = attempt(session, lambda: people.verify_registration(
         session, current.principal, registration_id, station_id=station_id,
@@ -63,7 +64,7 @@ def verify(request: Request, registration_id: int, session: SessionDep, state: S
 
 @router.post("/people/registrations/{registration_id:int}/reject", response_class=HTMLResponse)
 def reject(request: Request, registration_id: int, session: SessionDep, state: StateDep,
-           current: ConsoleOperatorDep, reason: Annotated[str, Form()] = ""):
+           current: ConsoleOperatorDep, reason: Annotated[FormText, Form()] = ""):
     _result, error = attempt(session, lambda: people.reject_registration(session, current.principal, registration_id,
                                                                          reason=reason))
     if error is not None:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from backend.access import orders as order_actions
 from backend.api.deps import PolicyDep, SessionDep
 from backend.core.errors import YinlingError
+from backend.core.text import FormText
 from web.console import review_view as view
 from web.console.deps import ConsoleOperator, ConsoleOperatorDep
 from web.console.orders_view import ANOMALY_ZH, anomaly_text, service_names
@@ -24,7 +25,7 @@ from web.console.pages_orders import order_context
 from web.console.render import render
 
 router = APIRouter(prefix="/console")
-Text = Annotated[str, Form()]
+Text = Annotated[FormText, Form()]  # cleaned of control and bidi characters
 
 
 def review_context(request: Request, session, current: ConsoleOperator, policy) -> dict:
