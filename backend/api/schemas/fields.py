@@ -65,12 +65,14 @@ Minutes = Annotated[StrictInt, Field(gt=0, le=MAX_MINUTES)]
 Count = StrictInt  # small counters (stars, seq numbers); bounds given per field
 Flag = StrictBool
 
-BookingTime = Annotated[datetime, AfterValidator(_datetime_window(BOOKING_AHEAD))]
-"""When a service is to start: from 2000 to a year ahead (the past is refused by the order rules)."""
+ServiceTime = Annotated[datetime, AfterValidator(_datetime_window(BOOKING_AHEAD))]
+"""When a service starts or is checked in or out: from 2000 to a year ahead. The order and fulfilment
+rules decide what is too early or too late for that order; tests and demos run services on a simulated
+clock, so "now" is not the upper bound here."""
 PastTime = Annotated[datetime, AfterValidator(_datetime_window(CLOCK_SKEW))]
 """When something happened: from 2000 to now (plus a day of clock skew)."""
 BirthDate = Annotated[date, AfterValidator(_date_window(EARLIEST_BIRTH, timedelta(0)))]
 CalendarDay = Annotated[date, AfterValidator(_date_window(EARLIEST, CALENDAR_AHEAD))]
 
-__all__ = ["MAX_ID", "MAX_MINUTES", "Id", "Minutes", "Count", "Flag", "BookingTime", "PastTime", "BirthDate",
+__all__ = ["MAX_ID", "MAX_MINUTES", "Id", "Minutes", "Count", "Flag", "ServiceTime", "PastTime", "BirthDate",
            "CalendarDay", "Name", "Note", "Reason", "ShortText", "Text", "Utterance"]

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.schemas.fields import CalendarDay, Count, Flag, Id, PastTime, Reason, Text
+from backend.api.schemas.fields import CalendarDay, Count, Flag, Id, Reason, ServiceTime, Text
 
 Channel = Literal["phone", "chat", "operator", "paper"]
 
@@ -49,7 +49,7 @@ class Location(BaseModel):
     volunteer_id: Id
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    at: PastTime | None = None
+    at: ServiceTime | None = None
 
 
 class RatingCreate(BaseModel):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.schemas.fields import BookingTime, Count, Id, PastTime, Reason, ShortText, Text
+from backend.api.schemas.fields import Count, Id, PastTime, Reason, ServiceTime, ShortText, Text
 
 Channel = Literal["phone", "chat", "operator", "paper"]
 
@@ -13,7 +13,7 @@ Channel = Literal["phone", "chat", "operator", "paper"]
 class OrderCreate(BaseModel):
     recipient_id: Id
     service_slug: str = Field(max_length=40)
-    start_at: BookingTime
+    start_at: ServiceTime
     duration_minutes: Count = Field(60, ge=15, le=480)
     address: ShortText | None = None
     lat: float | None = None
