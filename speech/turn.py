@@ -35,6 +35,7 @@ from speech.vad import VadFrame
 class TurnConfig:
     frame_ms: int = 20
     start_ms: int = 160
+    answer_start_ms: int = 100  # at a read-back: a bare 是 can be a quarter of a second long
     speech_prob: float = 0.5
     keep_prob: float = 0.35
     margin_db: float = 3.0
@@ -76,13 +77,15 @@ def is_voice(frame: VadFrame, in_speech: bool, config: TurnConfig) -> bool:
     return frame.prob >= prob and frame.level_dbfs >= frame.background_dbfs + config.margin_db
 
 
-def step(state: TurnState, voiced: bool, hold_ms: int, config: TurnConfig) -> tuple[TurnState, Boundary]:
-    """Advance by one frame; ``hold_ms``: the silence that ends this turn (``hold_ms()``)."""
+def step(state: TurnState, voiced: bool, hold_ms: int, config: TurnConfig,
+         expect_yes_no: bool = False) -> tuple[TurnState, Boundary]:
+    """Advance by one frame; ``hold_ms``: the silence that ends this turn (``hold_ms()``);
+    ``expect_yes_no``: a read-back waits for an answer, so a shorter voice starts the turn."""
     if not state.in_speech:
         # Leaky: a stop consonant's silence or one low-scored VAD window does not reset the count,
         # a TV's occasional loud syllable does not add up to a start.
         run = state.voiced_ms + config.frame_ms if voiced else max(0, state.voiced_ms - config.frame_ms)
-        if run >= config.start_ms:
+        if run >= (config.answer_start_ms if expect_yes_no else config.start_ms):
             return TurnState(in_speech=True, utterance_ms=run, speech_ms=run), Boundary.STARTED
         return TurnState(voiced_ms=run), Boundary.NONE
     utterance_ms = state.utterance_ms + config.frame_ms

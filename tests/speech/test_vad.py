@@ -71,3 +71,14 @@ def test_turn_taker__a_thinking_pause_mid_sentence_does_not_end_the_turn(audio_d
     line = np.concatenate([silence(0.6), first, silence(pause_s), second, silence(3.0)])
     boundaries = [b for _, b in _boundaries(line)]
     assert boundaries == [Boundary.STARTED, Boundary.ENDED]
+
+
+def test_turn_taker__a_bare_quarter_second_yes_at_a_read_back_is_heard(audio_dir):
+    yes = _trimmed("是", audio_dir)
+    assert len(yes) < 0.35 * 8000  # espeak's 是 is short: shorter than the voice that starts an ordinary turn
+    s = settings()
+    taker = TurnTaker(s, CallProfile.for_call(s))
+    taker.expect_yes_no(True)
+    line = mulaw.encode(np.concatenate([silence(1.0), yes, silence(1.0)]))
+    boundaries = [taker.push(mulaw.decode(line[i:i + 160])) for i in range(0, len(line) - 159, 160)]
+    assert [b for b in boundaries if b is not Boundary.NONE] == [Boundary.STARTED, Boundary.ENDED]
