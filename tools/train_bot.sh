@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # train_bot.sh [--force]: train the Rasa model into var/models/bot/yinling.tar.gz, but only when
 # the hash of what the model is built from changed (stored beside it in var/models/bot/inputs.sha256).
-# Inputs: config.yml, bot/domain.yml, bot/data/**, bot/jieba/** and the NLU code the pipeline
-# runs (bot/nlu/**, bot/actions/parsing.py). Run from anywhere; uses .venv-bot.
+# Inputs: config.yml, bot/domain.yml, bot/data/**, bot/jieba/**, the NLU code the pipeline
+# runs (bot/nlu/**, bot/actions/parsing.py, bot/actions/catalogue.py) and the service catalogue the
+# service classifier trains on (backend/catalogue/services.yml). Run from anywhere; uses .venv-bot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=var/models/bot
 model=$out/yinling.tar.gz
 py=${BOT_PYTHON:-.venv-bot/bin/python}
 
-hash=$(find config.yml bot/domain.yml bot/data bot/jieba bot/nlu bot/actions/parsing.py \
+hash=$(find config.yml bot/domain.yml bot/data bot/jieba bot/nlu bot/actions/parsing.py bot/actions/catalogue.py \
+         backend/catalogue/services.yml \
          -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.txt' -o -name '*.py' \) -print0 \
        | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
 

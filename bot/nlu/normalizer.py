@@ -1,6 +1,6 @@
 """TextNormalizer: the first step of the NLU pipeline, so every channel (REST, IVR, batch
-parse) gets the same clean text: ``bot.actions.parsing.normalize_text`` (spaces between
-Chinese characters, full-width digits, spoken phone digits)."""
+parse) gets the same clean text: ``bot.nlu.text.normalize_utterance`` (recogniser spaces,
+full-width digits, traditional → simplified, known mishearings; see that module)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.actions.parsing import normalize_text
+from bot.nlu.text import normalize_utterance
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -30,11 +30,11 @@ class TextNormalizer(GraphComponent):
         # rewriting them here would shift their entity offsets.
         for message in training_data.training_examples:
             if message.get(TEXT) and not message.get(ENTITIES):
-                message.set(TEXT, normalize_text(message.get(TEXT)))
+                message.set(TEXT, normalize_utterance(message.get(TEXT)))
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             if message.get(TEXT) is not None:
-                message.set(TEXT, normalize_text(message.get(TEXT)))
+                message.set(TEXT, normalize_utterance(message.get(TEXT)))
         return messages

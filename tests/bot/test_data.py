@@ -7,7 +7,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.actions.catalogue import SLUGS
-from bot.actions.parsing import normalize_text
+from bot.nlu.text import normalize_utterance
 
 ROOT = Path(__file__).resolve().parents[2]
 INTENTS = ["greet", "goodbye", "affirm", "deny", "request_service", "check_balance", "check_stars",
@@ -51,7 +51,8 @@ def test_train__service_type_values_are_backend_slugs(train):
 
 def test_train__examples_are_already_normalised(train):
     # The pipeline's TextNormalizer leaves annotated examples alone; they must not need it.
-    assert [e.get("text") for e in train.training_examples if normalize_text(e.get("text")) != e.get("text")] == []
+    assert [e.get("text") for e in train.training_examples
+            if normalize_utterance(e.get("text")) != e.get("text")] == []
 
 
 def test_test_split__shares_no_sentence_with_training(train, test_split):

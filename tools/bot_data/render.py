@@ -7,7 +7,7 @@ import re
 
 from tools.bot_data import vocab
 
-_SLOT = re.compile(r"\{(svc|svc2|dt|amt|coin|rel|kin|rate|f|ob)\}")
+_SLOT = re.compile(r"\{(svc|svc2|need|dt|amt|coin|rel|kin|rate|f|ob|r|t)\}")
 
 
 def _entity(surface: str, entity: str, value: str | None = None) -> str:
@@ -27,6 +27,10 @@ def render(frame: str, rng: random.Random, slug: str | None = None) -> tuple[str
             chosen = slug if (kind == "svc" and slug) else rng.choice(sorted(vocab.SERVICES))
             surface = rng.choice(vocab.SERVICES[chosen])
             annotated.append(_entity(surface, "service_type", chosen))
+        elif kind == "need":
+            chosen = slug or rng.choice(sorted(vocab.NEEDS))
+            surface = rng.choice(vocab.NEEDS[chosen])
+            annotated.append(_entity(surface, "service_type", chosen))
         elif kind == "dt":
             surface = rng.choice(vocab.DATES)
             annotated.append(_entity(surface, "date_time"))
@@ -40,8 +44,8 @@ def render(frame: str, rng: random.Random, slug: str | None = None) -> tuple[str
             surface = rng.choice(sorted(vocab.RATINGS))
             annotated.append(_entity(surface, "rating", vocab.RATINGS[surface]))
         else:
-            surface = rng.choice({"coin": vocab.COIN_WORDS, "f": vocab.FILLERS,
-                                  "ob": vocab.ON_BEHALF}[kind])
+            surface = rng.choice({"coin": vocab.COIN_WORDS, "f": vocab.FILLERS, "ob": vocab.ON_BEHALF,
+                                  "r": vocab.RAMBLES, "t": vocab.TAILS}[kind])
             annotated.append(surface)
         plain.append(surface)
         last = match.end()

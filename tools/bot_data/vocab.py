@@ -5,10 +5,12 @@ both the training and the held-out test generator draw values from it; the test 
 in its sentence frames, not in the dictionary. ``SERVICES`` is also the source of the NLU
 synonyms, the lookup table and the Jieba user dictionary.
 """
-from bot.actions.catalogue import SERVICES as CATALOGUE
+from bot.actions.catalogue import services as _catalogue
 
-# slug -> surface forms an elder or a family member uses on the phone (bot/actions/catalogue.py).
-SERVICES = {slug: words for slug, (_name, words) in CATALOGUE.items()}
+# slug -> surface forms naming or asking for the service (backend/catalogue/services.yml: the Chinese
+# name, synonyms, asks); slug -> descriptions of the need that name no service (its needs).
+SERVICES = {slug: list(service.words) for slug, service in _catalogue().items()}
+NEEDS = {slug: list(service.needs) for slug, service in _catalogue().items()}
 
 # Date/time surfaces; all resolve with bot.actions.parsing.resolve_datetime.
 DATES = ["明天上午", "明天下午", "明早", "明天早上八点", "后天下午三点", "下礼拜二", "下周三上午",
@@ -48,3 +50,16 @@ FILLERS = ["", "", "", "", "嗯，", "那个，", "就是，", "嗯那个", "呃
 # Who is speaking when a family member calls for an elder.
 ON_BEHALF = ["我是她闺女，", "我替我妈问一下，", "我是他儿子，", "帮我爸问问，", "我是老李家儿媳妇，",
              "我替我家老头子问，", "我是她外孙女，"]
+
+# Long preambles before the point, as elders tell it on the phone.
+RAMBLES = ["我跟你说啊，我今年都八十二了，", "唉，人老了不中用了，", "我儿子在外地打工，一年才回来一趟，",
+           "我老伴前年走了，现在就我一个人，", "社区的小张上回给了我这个电话，", "我这腿去年摔过一回，",
+           "你别嫌我啰嗦啊，", "我耳朵不太好使，你听我说，", "闺女给我说打这个电话就行，", "我住六楼没电梯，",
+           "哎哟，这两天天冷，", "我也不晓得该找谁，", "孩子们都忙，不好老麻烦他们，", "我记性不好，刚才想说啥来着，哦对，",
+           "我血压高，医生不让我累着，", "我们家那口子身体不好，"]
+# Endings people tack on.
+TAILS = ["", "", "", "", "", "，谢谢啊", "，麻烦你们了", "，行不行啊", "，中不中", "，好吧", "，能行不", "，拜托了",
+         "，谢谢你啊姑娘", "啊", "呗", "，你看咋样", "，成不"]
+# Family members speaking for a parent in the chat or on the phone.
+ON_BEHALF += ["我是他闺女，帮我爸问一下，", "我是她孙子，替我奶奶说，", "我帮我姥姥问问，", "我是住对门的邻居，替王奶奶问，",
+              "我在外地上班，帮我妈弄一下，", "我爸耳朵背，我替他说，"]
