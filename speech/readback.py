@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
+from backend.ledger.coin_words import coins_text
+
 _DIGIT = "零一二三四五六七八九"
 _YAO_DIGIT = "零幺二三四五六七八九"
 _WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期天")
@@ -97,9 +99,9 @@ def _amount(number: str, unit: str, counter: str = "个") -> str:
 
 
 def say_coins(minutes: int) -> str:
-    """A balance stored as integer minutes (60 = one coin) read as coins: 150 → 两个半时间币."""
-    coins = (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
-    return _amount(format(coins, "f"), "时间币")
+    """A balance stored as integer minutes read aloud in the one wording every channel uses
+    (``backend.ledger.coin_words.coins_text``): 150 → 两个半时间币, 45 → 四十五分钟."""
+    return readback(coins_text(minutes))
 
 
 def _hours(number: str) -> str:

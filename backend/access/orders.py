@@ -15,7 +15,7 @@ from backend.access.principal import Principal
 from backend.core.errors import Conflict, InvalidInput
 from backend.fulfilment import completion
 from backend.ledger.accounts import person_account
-from backend.ledger.queries import coins_text
+from backend.ledger.coin_words import coins_text
 from backend.models import AuditEntry, Order, Person
 from backend.orders import states
 from backend.orders.assign import assign_volunteer

@@ -11,7 +11,7 @@ from backend.catalogue.catalogue import get_service
 from backend.core.errors import IllegalTransition, InvalidInput
 from backend.ledger import operations
 from backend.ledger.accounts import person_account
-from backend.ledger.queries import coins_text
+from backend.ledger.coin_words import coins_text
 from backend.matching.dispatch import emit
 from backend.models import Anomaly, FollowUp, LedgerEntry, Order, ServiceVisit
 from backend.orders import states

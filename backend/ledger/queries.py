@@ -40,14 +40,3 @@ def history(session: Session, person_id: int, limit: int = 3) -> list[dict]:
         .order_by(LedgerEntry.seq.desc()).limit(limit)
     ).all()
     return [{"seq": r.seq, "kind": r.kind, "at": r.created_at, "memo": r.memo, "minutes": r.amount} for r in rows]
-
-
-def coins_text(minutes: int) -> str:
-    """Plain Chinese for an amount: 90 → '1个半时间币（1小时30分钟）'."""
-    hours, rest = divmod(abs(minutes), 60)
-    sign = "负" if minutes < 0 else ""
-    if rest == 0:
-        return f"{sign}{hours}个时间币"
-    if rest == 30:
-        return f"{sign}{hours}个半时间币" if hours else f"{sign}半个时间币"
-    return f"{sign}{hours}个时间币{rest}分钟"

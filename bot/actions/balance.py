@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,24 +10,30 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import common
 from bot.actions.backend_client import BackendError
-from bot.actions.parsing import datetime_to_words, minutes_to_hours_words, minutes_to_words
+from backend.ledger.coin_words import coins_text
+from bot.actions.orders import amend_read_back
+from bot.actions.parsing import datetime_to_words, minutes_to_hours_words
+
+_HISTORY_WORDS = re.compile(r"记录|账|明细|历史|收支|流水|进出|存入|花了|用了|收入|支出|几笔")
 
 
 class ActionCheckBalance(Action):
-    """"您还有12个半时间币，能换12个半小时的普通服务。" (the elder's, when family calls)."""
+    """"您还有12个半时间币，能换12个半小时的普通服务。" (in the family chat: "王秀英还有…")."""
 
     def name(self) -> str:
         return "action_check_balance"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        recipient, minutes, events = common.fetch_for_recipient(
-            dispatcher, tracker, lambda b, pid: int(b.balance(pid)["minutes"]))
-        if minutes is None:
+        recipient, balance, events = common.fetch_for_recipient(dispatcher, tracker, lambda b, pid: b.balance(pid))
+        if balance is None:
             return events
+        minutes = int(balance["minutes"])
         if minutes <= 0:
-            dispatcher.utter_message(response="utter_balance_zero")
+            dispatcher.utter_message(response="utter_balance_zero", who=common.who(recipient))
         else:
-            dispatcher.utter_message(response="utter_balance", coins=minutes_to_words(minutes),
+            # The API's own wording of the amount, the same the console and the family page show.
+            dispatcher.utter_message(response="utter_balance", who=common.who(recipient),
+                                     coins=balance.get("coins_text") or coins_text(minutes),
                                      hours=minutes_to_hours_words(minutes))
         return events
 
@@ -67,21 +74,25 @@ class ActionCheckHistory(Action):
         return "action_check_history"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if not _HISTORY_WORDS.search((tracker.latest_message or {}).get("text") or ""):
+            amended = amend_read_back(dispatcher, tracker)  # free words at a read-back are no history question
+            if amended is not None:
+                return amended
         recipient, items, events = common.fetch_for_recipient(
             dispatcher, tracker, lambda b, pid: b.history(pid, limit=3))
         if items is None:
             return events
         if not items:
-            dispatcher.utter_message(response="utter_history_empty")
+            dispatcher.utter_message(response="utter_history_empty", who=common.who(recipient))
             return events
-        dispatcher.utter_message(response="utter_history_intro", count=len(items[:3]))
+        dispatcher.utter_message(response="utter_history_intro", count=len(items[:3]), who=common.who(recipient))
         for item in items[:3]:
             minutes = int(item["minutes"])
             at = dt.datetime.fromisoformat(str(item["at"]).replace("Z", "+00:00"))
             when = datetime_to_words(at, common.now()).split("星期")[0]
             dispatcher.utter_message(response="utter_history_in" if minutes > 0 else "utter_history_out",
                                      when=_day_only(when), memo=item.get("memo") or "",
-                                     amount=minutes_to_words(abs(minutes)))
+                                     amount=coins_text(abs(minutes)))
         return events
 
 

@@ -12,7 +12,9 @@ from rasa_sdk.types import DomainDict
 from bot.actions import common
 from bot.actions.backend_client import BackendError, idempotency_key
 from bot.actions.catalogue import match_service
-from bot.actions.orders import describe_order
+from bot.actions.forms import Leavable, forget, problem, solved, was_stopped
+from bot.actions.order_list import describe_order
+from bot.actions.orders import ORDER_SLOTS
 from bot.actions.parsing import parse_choice
 
 CANCEL_SLOTS = ("open_orders", "order_choice", "target_order", "pending_confirmation", "service_type",
@@ -32,24 +34,30 @@ class ActionListCancellable(Action):
         return "action_list_cancellable"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        nothing = [SlotSet("open_orders", []), SlotSet("order_choice", "-"), SlotSet("target_order", None)]
+        if common.pending_answered_now(tracker) in ("order", "order_change"):
+            # "不约了" while a new booking is read back or changed drops that booking, and touches no
+            # existing order.
+            dispatcher.utter_message(response="utter_stopped_order")
+            return forget(*ORDER_SLOTS) + nothing
         recipient, orders, events = common.fetch_for_recipient(
             dispatcher, tracker, lambda b, pid: b.orders(pid, active=True))
         if orders is None:
-            return events + [SlotSet("open_orders", []), SlotSet("order_choice", "-")]
+            return events + nothing
         named = tracker.get_slot("service_type") or match_service((tracker.latest_message or {}).get("text"))
         orders = narrow_orders(orders, named)[:5]
         if not orders:
-            dispatcher.utter_message(response="utter_no_cancellable")
-            return events + [SlotSet("open_orders", []), SlotSet("order_choice", "-")]
+            dispatcher.utter_message(response="utter_no_cancellable", who=common.who(recipient))
+            return events + nothing
         if len(orders) == 1:
             return events + [SlotSet("open_orders", orders), SlotSet("order_choice", "1")]
-        dispatcher.utter_message(response="utter_orders_intro", count=len(orders))
+        dispatcher.utter_message(response="utter_orders_intro", count=len(orders), who=common.who(recipient))
         for index, order in enumerate(orders, start=1):
             dispatcher.utter_message(response="utter_order_item", index=index, **describe_order(order))
-        return events + [SlotSet("open_orders", orders), SlotSet("order_choice", None)]
+        return events + [SlotSet("open_orders", orders), SlotSet("order_choice", None), SlotSet("target_order", None)]
 
 
-class ValidateCancelForm(FormValidationAction):
+class ValidateCancelForm(Leavable, FormValidationAction):
     def name(self) -> str:
         return "validate_cancel_form"
 
@@ -59,9 +67,8 @@ class ValidateCancelForm(FormValidationAction):
             return {"order_choice": value}
         index = parse_choice(str(value or ""), len(tracker.get_slot("open_orders") or []))
         if index is None:
-            dispatcher.utter_message(response="utter_choice_unclear")
-            return {"order_choice": None}
-        return {"order_choice": str(index + 1)}
+            return problem("order_choice", "utter_choice_unclear", tracker)
+        return solved({"order_choice": str(index + 1)})
 
 
 class ActionReadBackCancel(Action):
@@ -71,8 +78,11 @@ class ActionReadBackCancel(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         orders = tracker.get_slot("open_orders") or []
         choice = tracker.get_slot("order_choice")
+        if was_stopped(tracker):
+            dispatcher.utter_message(response="utter_cancel_kept")
+            return forget(*CANCEL_SLOTS)
         if not orders or choice in (None, "-"):
-            return common.clear(*CANCEL_SLOTS)
+            return forget(*CANCEL_SLOTS)
         order = orders[int(choice) - 1]
         described = describe_order(order)
         dispatcher.utter_message(response="utter_confirm_cancel", when=described["when"],
@@ -92,6 +102,6 @@ def submit_cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
         result = common.client().cancel_order(order["id"], body, key)
     except BackendError as exc:
         common.tell_backend_problem(dispatcher, exc)
-        return common.clear(*CANCEL_SLOTS)
+        return forget(*CANCEL_SLOTS)
     dispatcher.utter_message(response="utter_backend_queued" if result.queued else "utter_cancelled")
-    return common.clear(*CANCEL_SLOTS)
+    return forget(*CANCEL_SLOTS)

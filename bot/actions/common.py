@@ -187,6 +187,33 @@ def clear(*names: str) -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in names]
 
 
+def pending_answered_now(tracker: Tracker) -> str | None:
+    """The read-back this yes/no answers, or None when the question was not the bot's last turn.
+
+    A read-back is answered only in the very next user turn: after anything else was asked and
+    answered in between ("查余额" after "…对吗？"), a later "对" must not book, gift or cancel.
+    Trackers without the events that set it (unit tests) count as answered now.
+    """
+    pending = tracker.get_slot("pending_confirmation")
+    if not pending:
+        return None
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+        elif event.get("event") == "slot" and event.get("name") == "pending_confirmation":
+            return pending if users <= 1 and event.get("value") == pending else None
+    return pending
+
+
+def who(recipient: dict | None) -> str:
+    """How answers name the person they are about: "您", or the elder's name in the family chat."""
+    if recipient and recipient.get("for_elder") and recipient.get("name"):
+        return recipient["name"]
+    return "您"
+
+
 __all__ = ["BackendRefused", "BackendUnavailable", "NotFound", "caller_phone", "channel", "choose_recipient",
            "clear", "client", "conversation_id", "fetch_for_recipient", "find_caller", "metadata", "now",
-           "resolve_recipient", "tell_backend_problem", "tell_unknown_caller", "verified_caller"]
+           "pending_answered_now", "resolve_recipient", "tell_backend_problem", "tell_unknown_caller",
+           "verified_caller", "who"]

@@ -12,15 +12,20 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import common
 from bot.actions.backend_client import BackendError, idempotency_key
+from bot.actions.orders import amend_read_back
+
+
+NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
 
 
 def misunderstandings_in_a_row(events: list[dict]) -> int:
-    """How many of the latest user turns, counting back, were not understood (nlu_fallback)."""
+    """How many of the latest user turns, counting back, were not understood (nlu_fallback, or
+    nothing the assistant can do: out_of_scope)."""
     count = 0
     for event in reversed(events):
         if event.get("event") != "user":
             continue
-        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") not in NOT_UNDERSTOOD:
             break
         count += 1
     return count
@@ -38,13 +43,21 @@ def transcript(events: list[dict], limit: int = 40) -> list[dict]:
 
 
 class ActionMisunderstood(Action):
+    """Not understood (or out of scope): at an order read-back the words are a change or a note;
+    else one polite sentence, and the second time in a row a person (the keypad on the phone)."""
+
     def name(self) -> str:
         return "action_misunderstood"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        amended = amend_read_back(dispatcher, tracker)
+        if amended is not None:
+            return amended
         if misunderstandings_in_a_row(tracker.events) < 2:
-            dispatcher.utter_message(response="utter_please_rephrase")
-            return []
+            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope"
+                                     else "utter_please_rephrase")
+            return [SlotSet("pending_confirmation", None)] if tracker.get_slot("pending_confirmation") else []
         phone = common.channel(tracker) == "phone"
         dispatcher.utter_message(response="utter_offer_handoff_phone" if phone else "utter_offer_handoff_chat")
         return [SlotSet("pending_confirmation", "handoff")]

@@ -88,20 +88,6 @@ def parse_coin_minutes(text: str | None) -> int | None:
     return int(round(value * 60))
 
 
-def minutes_to_words(minutes: int) -> str:
-    """Integer minutes as plain spoken Chinese: 90 → "1个半时间币", 125 → "2个时间币零5分钟"."""
-    hours, rest = divmod(abs(int(minutes)), 60)
-    if rest == 30:
-        text = f"{hours}个半时间币" if hours else "半个时间币"
-    elif rest == 0:
-        text = f"{hours}个时间币"
-    elif hours == 0:
-        text = f"{rest}分钟"
-    else:
-        text = f"{hours}个时间币零{rest}分钟"
-    return ("欠" + text) if minutes < 0 else text
-
-
 def minutes_to_hours_words(minutes: int) -> str:
     """Integer minutes as hours: 90 → "1个半小时", 750 → "12个半小时", 20 → "20分钟"."""
     hours, rest = divmod(abs(int(minutes)), 60)
@@ -162,14 +148,35 @@ def parse_choice(text: str | None, count: int) -> int | None:
 _DATE_REWRITES = (("明儿个", "明天"), ("明儿", "明天"), ("今儿个", "今天"), ("今儿", "今天"),
                   ("后儿个", "后天"), ("后儿", "后天"), ("明早", "明天早上"), ("明晚", "明天晚上"),
                   ("下礼拜天", "下周日"), ("礼拜天", "周日"), ("礼拜日", "周日"), ("星期天", "周日"),
-                  ("礼拜", "周"))
+                  ("礼拜", "周"), ("钟头", "小时"))
 # Default clock time when only a part of the day is said (a booking needs a start time).
 _PART_OF_DAY = (("凌晨", 6), ("早上", 8), ("早晨", 8), ("一早", 8), ("上午", 9), ("中午", 12),
                 ("下午", 14), ("傍晚", 17), ("晚上", 19))
+_PART_WORDS = re.compile(r"凌晨|早上|早晨|一早|上午|中午|下午|傍晚|晚上|夜里|半夜|晚")
 _RELATIVE = re.compile(r"今|明|后天|这|本周|下(?!午)|上(?!午)|昨|前天")
+_DAY_WORDS = re.compile(r"天|号|日|周|星期|礼拜|月|明|今|早|晚")
 _WEEKDAY_ONLY = re.compile(r"(周|星期)[一二三四五六日天1-7]")
 _DAY_OF_MONTH_ONLY = re.compile(r"^\D*?[0-9一二三四五六七八九十]+[号日]")
 _DATE_HINT = re.compile(r"[天早晚午号日周月点钟]|礼拜|星期|凌晨|傍晚")
+# A clock time ("3点", "十点半", "10:30"), but not "慢一点"/"快点"/"早点".
+_CLOCK = re.compile(r"(?<![慢快大小多少好近远高低轻重早晚些])[0-9零一二两三四五六七八九十]{1,3}点|\d{1,2}[:：]\d{2}")
+_SENTENCE_DATE_HINT = re.compile(r"今天|明天|后天|大后天|今儿|明儿|后儿|[0-9一二三四五六七八九十]+[号日]|"
+                                 r"周[一二三四五六日天]|星期|礼拜|[0-9一二三四五六七八九十]+月|"
+                                 r"凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|明早|明晚")
+# "不对，不是后天，是大后天": the value being replaced is dropped, the new one is kept.
+_NEGATED = re.compile(r"不对|不是[^，,。；;！!？?是]*|错了|说错了")
+
+
+def correction_text(text: str | None) -> str:
+    """What a correction says the value *is*: "不对，不是后天，是大后天" → "，，是大后天"."""
+    return _NEGATED.sub("", normalize_text(text or ""))
+
+
+def mentions_datetime(text: str | None) -> bool:
+    """Whether a whole sentence names a day or a clock time (so it can fill the time of a booking
+    said in one breath), not merely contains 点 as in "说慢一点"."""
+    spoken = normalize_text(text or "")
+    return bool(_SENTENCE_DATE_HINT.search(spoken) or _CLOCK.search(spoken))
 
 
 def resolve_datetime(text: str | None, now: dt.datetime) -> dt.datetime | None:
@@ -178,12 +185,14 @@ def resolve_datetime(text: str | None, now: dt.datetime) -> dt.datetime | None:
     ``now`` must be aware. Returns None when nothing date-like is found. Bare weekdays and
     days of the month that already passed roll forward ("星期四" said on Sunday is the coming
     Thursday); explicit past dates ("昨天", "上礼拜") are returned as they are so the caller
-    can be told the day has passed.
+    can be told the day has passed. A bare clock hour from 1 to 6 is the afternoon ("3点" → 15:00:
+    nobody books a visit at 3 at night without saying 凌晨), and a bare clock time already past
+    today is tomorrow's.
     """
     if not text or not _DATE_HINT.search(text):
         return None
     now = now.astimezone(TZ)
-    spoken = normalize_text(text)
+    spoken = correction_text(text)
     for old, new in _DATE_REWRITES:
         spoken = spoken.replace(old, new)
     import jionlp  # heavy (~0.6 s): imported on first use, never at module import
@@ -199,6 +208,8 @@ def resolve_datetime(text: str | None, now: dt.datetime) -> dt.datetime | None:
     if end - start > dt.timedelta(hours=1, minutes=1):
         hour = next((h for word, h in _PART_OF_DAY if word in spoken), 9)
         start = start.replace(hour=hour, minute=0, second=0)
+    elif 1 <= start.hour <= 6 and not _PART_WORDS.search(spoken):
+        start += dt.timedelta(hours=12)
     start = start.replace(second=0, microsecond=0)
     if start < now and not _RELATIVE.search(spoken):
         if _WEEKDAY_ONLY.search(spoken):
@@ -207,6 +218,8 @@ def resolve_datetime(text: str | None, now: dt.datetime) -> dt.datetime | None:
             start = _add_month(start)
         elif "月" in spoken and "年" not in spoken:
             start = start.replace(year=start.year + 1)
+        elif not _DAY_WORDS.search(spoken.replace("点", "")):
+            start += dt.timedelta(days=1)  # "9点" said at ten: tomorrow's nine o'clock
     return start
 
 

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import common
 from bot.actions.backend_client import BackendError, idempotency_key
 from bot.actions.catalogue import service_name
+from bot.actions.forms import Leavable, forget, problem, solved, was_stopped
 from bot.actions.parsing import parse_rating
 
 RATEABLE_STATES = ["completed"]
@@ -35,7 +36,7 @@ class ActionFindRateable(Action):
         return events + [SlotSet("target_order", newest)]
 
 
-class ValidateRatingForm(FormValidationAction):
+class ValidateRatingForm(Leavable, FormValidationAction):
     def name(self) -> str:
         return "validate_rating_form"
 
@@ -45,9 +46,8 @@ class ValidateRatingForm(FormValidationAction):
             return {"rating": "-"}
         stars = parse_rating(str(value or "")) or parse_rating((tracker.latest_message or {}).get("text"))
         if stars is None:
-            dispatcher.utter_message(response="utter_rating_unclear")
-            return {"rating": None}
-        return {"rating": str(stars)}
+            return problem("rating", "utter_rating_unclear", tracker)
+        return solved({"rating": str(stars)})
 
 
 class ActionSubmitRating(Action):
@@ -56,8 +56,11 @@ class ActionSubmitRating(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         order = tracker.get_slot("target_order")
+        if was_stopped(tracker):
+            dispatcher.utter_message(response="utter_stopped_rating")
+            return forget(*RATING_SLOTS)
         if not order or tracker.get_slot("rating") in (None, "-"):
-            return common.clear(*RATING_SLOTS)
+            return forget(*RATING_SLOTS)
         backend = common.client()
         recipient, events = common.resolve_recipient(dispatcher, tracker, backend)
         if recipient is None or order.get("recipient_id") != recipient["id"]:
@@ -69,10 +72,10 @@ class ActionSubmitRating(Action):
             result = backend.rate_order(order["id"], body, key)
         except BackendError as exc:
             common.tell_backend_problem(dispatcher, exc)
-            return events + common.clear(*RATING_SLOTS)
+            return events + forget(*RATING_SLOTS)
         if result.queued:
             dispatcher.utter_message(response="utter_backend_queued")
         else:
             dispatcher.utter_message(response="utter_rated", stars=body["stars"],
                                      service_name=order.get("service_name") or service_name(order.get("service_slug")))
-        return events + common.clear(*RATING_SLOTS)
+        return events + forget(*RATING_SLOTS)

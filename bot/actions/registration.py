@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import common
 from bot.actions.backend_client import BackendError, idempotency_key
+from bot.actions.forms import Leavable, forget, problem, solved, was_stopped
 from bot.actions.parsing import parse_phone
 
 REG_SLOTS = ("reg_name", "reg_role", "reg_phone", "pending_confirmation")
@@ -27,12 +28,19 @@ def parse_role(text: str) -> str | None:
     return None
 
 
+# Words no name contains: a sentence said instead of the name ("我想注册时间银行") is not a name.
+_NOT_A_NAME = re.compile(r"注册|登记|时间|银行|服务|志愿|想|要|帮|什么|怎么|吗|呢|吧|啊|请问|可以|不|没|电话|手机|\d")
+
+
 def clean_name(text: str) -> str | None:
+    """The name in "我叫王秀英" / "王秀英"; None for anything that is not just a name."""
     name = _NAME_PREFIX.sub("", text.strip()).strip("，,。.！!？? ")
-    return name if 2 <= len(name) <= 12 else None
+    if not 2 <= len(name) <= 6 or _NOT_A_NAME.search(name):
+        return None
+    return name if re.fullmatch(r"[\u4e00-\u9fa5·]+|[A-Za-z][A-Za-z .'-]*", name) else None
 
 
-class ValidateRegistrationForm(FormValidationAction):
+class ValidateRegistrationForm(Leavable, FormValidationAction):
     def name(self) -> str:
         return "validate_registration_form"
 
@@ -46,21 +54,20 @@ class ValidateRegistrationForm(FormValidationAction):
 
     def validate_reg_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> dict[str, Any]:
-        return {"reg_name": clean_name(str(value or ""))}
+        if (tracker.latest_message or {}).get("intent", {}).get("name") == "register":
+            return {"reg_name": None}  # the request itself, said before the name question was answered
+        name = clean_name(str(value or ""))
+        return solved({"reg_name": name}) if name else problem("reg_name", "utter_name_unclear", tracker)
 
     def validate_reg_role(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> dict[str, Any]:
         role = parse_role(str(value or ""))
-        if role is None:
-            dispatcher.utter_message(response="utter_role_unclear")
-        return {"reg_role": role}
+        return solved({"reg_role": role}) if role else problem("reg_role", "utter_role_unclear", tracker)
 
     def validate_reg_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
         phone = parse_phone(str(value or ""))
-        if phone is None:
-            dispatcher.utter_message(response="utter_phone_unclear")
-        return {"reg_phone": phone}
+        return solved({"reg_phone": phone}) if phone else problem("reg_phone", "utter_phone_unclear", tracker)
 
 
 class ActionReadBackRegistration(Action):
@@ -68,6 +75,9 @@ class ActionReadBackRegistration(Action):
         return "action_read_back_registration"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if was_stopped(tracker) or not tracker.get_slot("reg_name"):
+            dispatcher.utter_message(response="utter_stopped_registration")
+            return forget(*REG_SLOTS)
         role = tracker.get_slot("reg_role")
         dispatcher.utter_message(response=f"utter_confirm_registration_{role}", reg_name=tracker.get_slot("reg_name"),
                                  phone_tail=(tracker.get_slot("reg_phone") or "")[-4:])
@@ -86,6 +96,6 @@ def submit_registration(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         result = common.client().register(body, key)
     except BackendError as exc:
         common.tell_backend_problem(dispatcher, exc)
-        return common.clear(*REG_SLOTS)
+        return forget(*REG_SLOTS)
     dispatcher.utter_message(response="utter_backend_queued" if result.queued else "utter_registered")
-    return common.clear(*REG_SLOTS)
+    return forget(*REG_SLOTS)

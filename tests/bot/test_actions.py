@@ -81,11 +81,33 @@ def test_check_history__reads_entries_with_direction(backend):
     assert dispatcher.messages[1]["amount"] == "2个时间币" and dispatcher.messages[1]["when"] == "3月10号"
 
 
-def test_validate_date_time__past_date_is_refused_politely(backend):
+def test_validate_date_time__past_date_is_refused_politely_in_the_question_itself(backend):
     dispatcher = CollectingDispatcher()
     result = ValidateServiceRequestForm().validate_date_time("昨天上午", dispatcher, make_tracker(), {})
-    assert result == {"date_time": None, "start_at": None}
-    assert responses(dispatcher) == ["utter_date_past"]
+    assert result == {"date_time": None, "start_at": None, "form_problem": "utter_date_past", "form_misses": 1,
+                      "form_problem_args": None}
+    assert responses(dispatcher) == []  # said once, by the form's question (one bubble per turn)
+
+
+@pytest.mark.parametrize("said, start_at", [
+    ("后天上午10点", "2025-03-14T10:00:00+08:00"),   # was "没听清是哪天"
+    ("明天下午3点", "2025-03-13T15:00:00+08:00"),    # was "这个时间已经过了"
+    ("12月5日上午10点", "2025-12-05T10:00:00+08:00"),
+    ("大后天傍晚", "2025-03-15T17:00:00+08:00"),
+])
+def test_validate_date_time__digits_and_every_day_form_are_understood(backend, said, start_at):
+    # The NLU tags only part of the sentence ("10点"); the whole sentence decides.
+    tracker = make_tracker(text=said)
+    result = ValidateServiceRequestForm().validate_date_time("10点", CollectingDispatcher(), tracker, {})
+    assert result["start_at"] == start_at
+
+
+@pytest.mark.parametrize("said, why", [("明天凌晨5点", "utter_date_outside_hours"),
+                                       ("今天晚上九点", "utter_date_outside_hours"),
+                                       ("随便吧", "utter_date_unclear")])
+def test_validate_date_time__outside_service_hours_or_unclear_gets_a_reason_and_the_question(backend, said, why):
+    result = ValidateServiceRequestForm().validate_date_time(said, CollectingDispatcher(), make_tracker(text=said), {})
+    assert (result["start_at"], result["form_problem"]) == (None, why)
 
 
 def test_validate_date_time__future_date_sets_start_at(backend):
@@ -96,7 +118,7 @@ def test_validate_date_time__future_date_sets_start_at(backend):
 def test_validate_service_type__free_text_is_matched_to_a_slug(backend):
     form = ValidateServiceRequestForm()
     assert form.validate_service_type("想找人陪我唠嗑", CollectingDispatcher(), make_tracker(), {}) == \
-        {"service_type": "chat_companion"}
+        {"service_type": "chat_companion", "service_choices": None}
 
 
 def test_read_back_order__one_sentence_with_home_address(backend):
@@ -125,7 +147,8 @@ def test_confirm__family_member_books_for_the_linked_elder(backend):
     dispatcher, _ = run(ActionConfirm(), tracker)
     body = json.loads(backend.posts("/orders")[0].content)
     assert (body["recipient_id"], body["requested_by_person_id"]) == (ELDER["id"], FAMILY["id"])
-    assert responses(dispatcher) == ["utter_order_created", "utter_order_for_elder"]
+    assert responses(dispatcher) == ["utter_order_created"]  # one bubble, naming the elder
+    assert dispatcher.messages[-1]["for_whom"] == "给王秀英"
 
 
 def test_confirm__backend_down_keeps_the_order_in_the_outbox(backend):

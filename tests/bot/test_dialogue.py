@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +45,17 @@ def test_e2e_stories__every_flow_follows_its_test_story(trained_model):
     assert not failed or not failed.get("stories"), failed_text[:4000]
     stories = yaml.safe_load((ROOT / "tests" / "bot" / "test_stories.yml").read_text(encoding="utf-8"))["stories"]
     assert len(stories) >= 10
+
+
+# Ways of leaving written for this test only: whatever intent the NLU gives them, they are never a
+# yes or a new request, and the form's own check of the words ends the form (bot/actions/forms.py).
+HELD_OUT_LEAVING = ["哎呀算了吧", "那就不约了", "我不要了，谢谢", "取消吧", "回头再说吧，我先忙", "先不弄了，等等再说",
+                    "算了，俺不约了", "不用了不用了，算了", "以后再说", "这个先不办了"]
+
+
+@pytest.mark.parametrize("said", HELD_OUT_LEAVING)
+def test_stop__held_out_ways_of_leaving_leave(parser, said):
+    from bot.actions.forms import wants_to_leave
+
+    intent = parser.parse(said)["intent"]["name"]
+    assert intent not in ("affirm", "request_service") and wants_to_leave(said, "date_time"), intent

@@ -1,106 +1,15 @@
 """Flows against the real parts: the backend (started from .venv on a scratch SQLite database with
-its demo data), the action server (this env) and the trained model, talking over HTTP.
+its demo data), the action server (this env) and the trained model, talking over HTTP (fixtures in
+conftest.py, shared with test_dialogue_live.py).
 
 The demo elder 王秀英 (+8613912340001) calls on the phone channel.
 """
-import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
-from tests.availability import unavailable
-from trust import claims
 
-ROOT = Path(__file__).resolve().parents[2]
-BACKEND_PYTHON = ROOT / ".venv" / "bin" / "python"
-ELDER_PHONE = "+8613912340001"
-TOKEN = "live-flows-service-token"
-CLAIM_SECRET = "live-flows-claim-secret"
-ACTION_TOKEN = "live-flows-action-token"
+from tests.bot.conftest import ELDER_PHONE, TOKEN
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
-
-
-@pytest.fixture(scope="module")
-def backend_url(tmp_path_factory):
-    if not BACKEND_PYTHON.exists():
-        unavailable("the backend environment .venv is not built (make env)")
-    port = free_port()
-    db = tmp_path_factory.mktemp("backend") / "yinling.db"
-    env = {**os.environ, "YINLING_ENV": "test", "DATABASE_URL": f"sqlite:///{db}", "YINLING_PORT": str(port),
-           "YINLING_SECRET_KEY": "live-flows-secret-key-0123456789", "YINLING_SERVICE_TOKENS": TOKEN,
-           "YINLING_CLAIM_SECRET": CLAIM_SECRET, "IVR_SERVICE_TOKEN": TOKEN,
-           "YINLING_DISPATCH_INTERVAL_SECONDS": "0", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([str(BACKEND_PYTHON), "-m", "yinling.run"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/health", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def action_server(backend_url, tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "YINLING_BACKEND_URL": backend_url, "YINLING_ENV": "test", "PYTHONPATH": str(ROOT),
-           "YINLING_SERVICE_TOKEN": TOKEN, "YINLING_CLAIM_SECRET": CLAIM_SECRET, "YINLING_ACTION_TOKEN": ACTION_TOKEN,
-           "YINLING_BOT_OUTBOX": str(tmp_path_factory.mktemp("outbox") / "outbox.jsonl")}
-    process = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/health", process)
-        yield url + "/webhook"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def talk(trained_model, action_server):
-    from rasa.core.agent import Agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-    from rasa.utils.endpoints import EndpointConfig
-
-    agent = Agent.load(str(trained_model), action_endpoint=EndpointConfig(
-        action_server, headers={"Authorization": f"Bearer {ACTION_TOKEN}"}))
-    loop = asyncio.new_event_loop()
-
-    def say(text: str, sender: str) -> list[str]:
-        channel = CollectingOutputChannel()
-        claim = claims.sign(CLAIM_SECRET, conversation_id=sender, channel="phone", phone=ELDER_PHONE)
-        message = UserMessage(text, channel, sender, metadata={"claim": claim, "channel": "phone"})
-        loop.run_until_complete(agent.handle_message(message))
-        return [m.get("text") or "" for m in channel.messages]
-
-    return say
 
 
 def elder(backend_url: str) -> dict:
@@ -160,12 +69,11 @@ def answer_until_read_back(talk, first: str, answers: dict[str, str], sender: st
     return replies
 
 
-def test_live__gift_beyond_the_balance_is_refused_before_confirming(talk, backend_url):
+def test_live__gift_beyond_the_balance_is_refused_in_the_first_answer(talk, backend_url):
     person = elder(backend_url)
     before = balance_minutes(backend_url, person["id"])
-    replies = answer_until_read_back(talk, "我想给儿子转三百个时间币",
-                                     {"手机号": "13912340007", "多少个": "三百个"}, "live-gift-big")
-    assert "不够" in replies and "12个时间币" in replies, replies
+    first = " ".join(talk("我想给儿子转三百个时间币", "live-gift-big"))
+    assert "不够" in first and "12个时间币" in first and "手机号" not in first, first
     assert balance_minutes(backend_url, person["id"]) == before == 12 * 60
 
 

@@ -3,8 +3,10 @@ import datetime as dt
 
 import pytest
 
-from bot.actions.parsing import (TZ, datetime_to_words, minutes_to_hours_words, minutes_to_words, normalize_text,
-                                 parse_choice, parse_coin_minutes, parse_phone, parse_rating, resolve_datetime)
+from backend.ledger.coin_words import coins_text
+from bot.actions.parsing import (TZ, correction_text, datetime_to_words, mentions_datetime, minutes_to_hours_words,
+                                 normalize_text, parse_choice, parse_coin_minutes, parse_phone, parse_rating,
+                                 resolve_datetime)
 
 # Wednesday 12 March 2025, 10:00 in Shanghai.
 NOW = dt.datetime(2025, 3, 12, 10, 0, tzinfo=TZ)
@@ -31,6 +33,24 @@ def at(month, day, hour, minute=0, year=2025):
     ("大后天", at(3, 15, 9)),
     ("3月5号", at(3, 5, 9, year=2026)),         # past date of the year: next year
     ("下礼拜天上午十点", at(3, 23, 10)),
+    # issue 12: the forms people use, digits too
+    ("后天上午10点", at(3, 14, 10)),
+    ("明天下午3点", at(3, 13, 15)),
+    ("下午3点半", at(3, 12, 15, 30)),
+    ("十点半", at(3, 12, 10, 30)),
+    ("12月5日", at(12, 5, 9)),
+    ("12月5日上午10点", at(12, 5, 10)),
+    ("5号", at(4, 5, 9)),
+    ("大后天", at(3, 15, 9)),
+    ("傍晚", at(3, 12, 17)),
+    ("明早", at(3, 13, 8)),
+    ("明天上午10:30", at(3, 13, 10, 30)),
+    ("3点", at(3, 12, 15)),                     # a bare 1-6 o'clock is the afternoon
+    ("明天两点", at(3, 13, 14)),
+    ("9点", at(3, 13, 9)),                      # a bare clock time already past today: tomorrow's
+    ("不对，不是后天，是大后天", at(3, 15, 9)),   # the corrected value, not the one replaced
+    ("明天下午来个人教我用手机视频", at(3, 13, 14)),   # a whole sentence said in one breath
+    ("麻烦后天上午10点来个人打扫一下卫生", at(3, 14, 10)),
 ])
 def test_resolve_datetime__future_expressions(spoken, expected):
     assert resolve_datetime(spoken, NOW) == expected
@@ -96,11 +116,30 @@ def test_parse_coin_minutes(spoken, minutes):
 
 @pytest.mark.parametrize("minutes, coins, hours", [
     (750, "12个半时间币", "12个半小时"), (60, "1个时间币", "1个小时"), (30, "半个时间币", "半个小时"),
-    (125, "2个时间币零5分钟", "2个小时零5分钟"), (20, "20分钟", "20分钟"),
+    (125, "2个时间币5分钟", "2个小时零5分钟"), (20, "20分钟", "20分钟"),
 ])
-def test_minutes_to_words(minutes, coins, hours):
-    assert minutes_to_words(minutes) == coins
+def test_coins_text_and_hours_words(minutes, coins, hours):
+    assert coins_text(minutes) == coins
     assert minutes_to_hours_words(minutes) == hours
+
+
+def test_coins_text__a_negative_amount_says_fu_as_on_the_console():
+    assert coins_text(-90) == "负1个半时间币"
+
+
+@pytest.mark.parametrize("said, expected", [
+    ("不对，不是后天，是大后天", "，，是大后天"), ("改成下午三点", "改成下午三点"), ("说错了，是陪诊", "，是陪诊"),
+])
+def test_correction_text__drops_the_value_being_replaced(said, expected):
+    assert correction_text(said) == expected
+
+
+@pytest.mark.parametrize("said, named", [
+    ("明天下午来个人教我用手机视频", True), ("12月5日上午10点", True), ("十点半吧", True), ("下礼拜二", True),
+    ("说慢一点", False), ("要带病历本", False), ("我要三百个时间币", False), ("快点", False),
+])
+def test_mentions_datetime__a_day_or_a_clock_time_not_any_dian(said, named):
+    assert mentions_datetime(said) is named
 
 
 @pytest.mark.parametrize("spoken, stars", [

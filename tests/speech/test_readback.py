@@ -90,7 +90,8 @@ def test_readback__output_has_no_ascii_digits_left():
 
 
 @pytest.mark.parametrize(("minutes", "spoken"), [(150, "两个半时间币"), (60, "一个时间币"), (30, "半个时间币"),
-                                                 (45, "零点七五个时间币"), (600, "十个时间币")])
+                                                 (45, "四十五分钟"), (600, "十个时间币"),
+                                                 (125, "两个时间币五分钟"), (-90, "负一个半时间币")])
 def test_say_coins__integer_minutes(minutes, spoken):
     assert say_coins(minutes) == spoken
 

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from backend.core.db import unit_of_work
 from backend.core.security import verify_password
-from backend.ledger.queries import balance_minutes, coins_text
+from backend.ledger.coin_words import coins_text
+from backend.ledger.queries import balance_minutes
 from backend.models import AuditEntry, Person
 from tests.web.conftest import shot
 from tests.web.family_helpers import forget_failed_logins, web_assets  # noqa: F401 (fixtures)

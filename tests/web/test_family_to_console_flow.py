@@ -11,7 +11,8 @@ import pytest
 
 from backend.core.db import unit_of_work
 from backend.fulfilment.visits import check_in, check_out
-from backend.ledger.queries import balance_minutes, coins_text
+from backend.ledger.coin_words import coins_text
+from backend.ledger.queries import balance_minutes
 from backend.ledger.verify import verify
 from backend.matching.dispatch import accept, offer_next
 from backend.models import AuditEntry, Order

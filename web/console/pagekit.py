@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Forbidden, NotFound, YinlingError
-from backend.ledger.queries import coins_text
+from backend.ledger.coin_words import coins_text
 from backend.models import AuditEntry, Operator, Order, Person, Station
 from web.console.deps import ConsoleOperator
 from web.console.render import render

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.ledger import queries
+from backend.ledger.coin_words import coins_text
 from backend.ledger.accounts import person_account
 from backend.models import Order, Person, Qualification, ServiceItem, Station
 from backend.orders.states import STATE_ZH
@@ -77,7 +78,7 @@ def person_page(session: Session, person: Person, scope_path: str, policy: Polic
         "person": person, "station": session.get(Station, person.station_id), "roles": roles_text(person),
         "status": STATUS_ZH.get(person.status, person.status), "status_badge": STATUS_BADGE.get(person.status, ""),
         "frozen": person_account(session, person.id).frozen,
-        "balance": queries.coins_text(balance), "balance_minutes": balance,
+        "balance": coins_text(balance), "balance_minutes": balance,
         "stars": stars, "service_hours": stars.service_minutes // 60,
         "orders": [{"order": o, "state": STATE_ZH.get(o.state, o.state), "service": services.get(o.service_slug, o.service_slug),
                     "start": localtime.show(o.start_at, tz), "as": "服务对象" if o.recipient_id == person.id else "志愿者"}

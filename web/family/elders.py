@@ -18,6 +18,7 @@ from backend.certificates import records
 from backend.certificates import service as certificates
 from backend.core.errors import InvalidInput, NotFound
 from backend.ledger import queries
+from backend.ledger.coin_words import coins_text
 from backend.models import Certificate, Person
 from backend.orders import service as orders
 from backend.orders import states
@@ -84,7 +85,7 @@ def summaries(session: Session, member_id: int, policy: PolicyProfile,
         stars = queries.star_status(session, elder.id, policy)
         elders.append(ElderSummary(
             elder_id=elder.id, name=elder.name, relation=link.relation,
-            balance_text=queries.coins_text(queries.balance_minutes(session, elder.id)),
+            balance_text=coins_text(queries.balance_minutes(session, elder.id)),
             stars_text=records.stars_text(stars.level, levels), orders=open_orders(session, elder.id, timezone)))
     return elders, waiting
 

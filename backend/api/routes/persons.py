@@ -11,6 +11,7 @@ from backend.api.schemas.orders import OrderPublic
 from backend.api.schemas.people import (BalancePublic, FreezeRequest, HistoryItem, LinkedElder, PersonCreate,
                                         PersonPublic, QualificationCreate, StarsPublic)
 from backend.ledger import queries
+from backend.ledger.coin_words import coins_text
 from backend.models import FamilyLink, Person
 from backend.orders import service as orders
 from backend.orders import states
@@ -65,7 +66,7 @@ def read_person(person_id: int, session: SessionDep, caller: CallerDep):
 def read_balance(person_id: int, session: SessionDep, caller: CallerDep):
     _scoped_person(session, caller, person_id)
     minutes = queries.balance_minutes(session, person_id)
-    return BalancePublic(person_id=person_id, minutes=minutes, coins_text=queries.coins_text(minutes))
+    return BalancePublic(person_id=person_id, minutes=minutes, coins_text=coins_text(minutes))
 
 
 @router.get("/{person_id}/stars", response_model=StarsPublic)
