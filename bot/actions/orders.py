@@ -58,6 +58,17 @@ def _text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def _value_before_this_turn(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the caller's latest message."""
+    seen_user, value = False, None
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return value
+
+
 def is_correction(text: str) -> bool:
     """"不对，不是后天，是大后天" / "改成下午三点": a new value for something already said."""
     rest = correction_text(text)
@@ -168,6 +179,14 @@ class ValidateServiceRequestForm(Leavable, FormValidationAction):
         values = value if isinstance(value, list) else [value]
         slug = next((v for v in values if v in SLUGS), None) or next(
             (match_service(str(v)) for v in values if match_service(str(v))), None) or match_service(_text(tracker))
+        before = _value_before_this_turn(tracker, "service_type")
+        text = _text(tracker)
+        if (before in SLUGS and slug != before and tracker.get_slot("requested_slot") != "service_type"
+                and not is_correction(text) and match_service(text) != slug
+                and tracker.get_slot("pending_confirmation") != "order_change"):
+            # A service tagged on an answer that names none ("明天中午" tagged as cleaning) does not
+            # replace the one already chosen; naming a service, or correcting, does.
+            return {"service_type": before}
         if slug is None:
             return problem("service_type", "utter_service_unclear", tracker)
         return solved({"service_type": slug, "service_choices": None})

@@ -450,3 +450,18 @@ def test_confirm__a_sentence_the_nlu_took_for_yes_is_a_note_not_a_booking(backen
     dispatcher, events = run(ActionConfirm(), tracker)
     assert responses(dispatcher) == ["utter_confirm_order_home_note"] and backend.posts("/orders") == []
     assert slots(events)["note"] == "要带病历本"
+
+
+def test_service_tagged_on_a_time_answer_does_not_replace_the_chosen_service(backend):
+    # Seen live: "明天中午" answering the time question came back tagged service_type=cleaning.
+    events = [user("我要约送饭"), {"event": "slot", "name": "service_type", "value": "meal_delivery"},
+              {"event": "bot", "text": "您要哪天几点？"}, user("明天中午"),
+              {"event": "slot", "name": "service_type", "value": "cleaning"}]
+    tracker = make_tracker(slots={"service_type": "cleaning", "requested_slot": "date_time"}, text="明天中午",
+                           intent="request_service", events=events)
+    result = ValidateServiceRequestForm().validate_service_type("cleaning", CollectingDispatcher(), tracker, {})
+    assert result == {"service_type": "meal_delivery"}
+    named = make_tracker(slots={"service_type": "cleaning", "requested_slot": "date_time"}, text="改成打扫卫生吧",
+                         intent="request_service", events=events[:-2] + [user("改成打扫卫生吧")])
+    assert ValidateServiceRequestForm().validate_service_type("cleaning", CollectingDispatcher(), named,
+                                                              {})["service_type"] == "cleaning"
