@@ -66,7 +66,7 @@ def test_console_pages_and_error_page_work_under_the_strict_policy(web_app, watc
     visit(watched, web_app.url + "/console/login")
     console_login(watched, web_app.url, "city_admin")
     visit(watched, web_app.url + "/console/?days=30")
-    watched.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-served'))")
+    watched.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-served'))")
     assert_no_violations(watched)
     missing = visit(watched, web_app.url + "/console/orders/99999999999")  # beyond any database id: a 404 page
     assert missing.status == 404
