@@ -116,7 +116,8 @@ def _import(session, current: ConsoleOperator, path: Path, policy, tz: str) -> t
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"sheet is not UTF-8: {exc}", code="invalid_sheet",
                            message="文件不是 UTF-8 编码的 CSV，请在表格软件里另存为“CSV UTF-8”。") from exc
-    outside = [(line, "这位老人不在您的管辖范围内。", f"order {o.id} station {o.station_id}")
+    # Worded exactly as a phone number nobody registered: the sheet must not reveal who lives in another street.
+    outside = [(line, "这个号码还没有登记。", f"order {o.id} station {o.station_id}")
                for line, o in enumerate(orders, start=2) if not in_scope(session, current, o.station_id)]
     if outside:
         error = InvalidInput(f"{len(outside)} row(s) outside the operator's scope", code="invalid_sheet",
