@@ -18,7 +18,7 @@ from backend.catalogue.catalogue import get_service
 from backend.core.errors import Conflict, Forbidden, PolicyViolation
 from backend.matching.candidates import busy_volunteers, eligible_candidates, recipient_age
 from backend.matching.geo import haversine_km
-from backend.matching.ranking import Ranked, rank
+from backend.matching.ranking import Ranked, in_words, rank
 from backend.models import Offer, Order, OrderEvent, OrderTransition, Person, VolunteerProfile, VolunteerService
 from backend.orders import states
 from backend.orders.service import get_order, transition
@@ -50,8 +50,9 @@ def offer_next(session: Session, order: Order, *, policy: PolicyProfile, tz: str
                   expires_at=now + timedelta(minutes=policy.matching.offer_timeout_minutes))
     session.add(offer)
     order.volunteer_id = best.candidate.person_id
+    volunteer = session.get(Person, best.candidate.person_id)
     transition(session, order, states.ASSIGNED, actor="system:dispatch", channel="operator",
-               reason=f"派单给志愿者{best.candidate.person_id}（得分{best.score:.3f}）")
+               reason=f"自动派单给{volunteer.name}：{in_words(best)}")
     emit(session, order.id, "offered", best.candidate.person_id, at=now)
     session.flush()
     return offer

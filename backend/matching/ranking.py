@@ -42,3 +42,16 @@ def score(c: Candidate, *, recipient_age: int, prefer_pairs: bool) -> float:
 def rank(candidates: list[Candidate], *, recipient_age: int, prefer_pairs: bool) -> list[Ranked]:
     ranked = [Ranked(c, score(c, recipient_age=recipient_age, prefer_pairs=prefer_pairs)) for c in candidates]
     return sorted(ranked, key=lambda r: (-r.score, r.candidate.distance_km, r.candidate.person_id))
+
+
+def match_points(total: float) -> int:
+    """The score as whole points out of 100 (a young-old pair can reach 110)."""
+    return round(total * 100)
+
+
+def in_words(ranked: Ranked) -> str:
+    """Why this volunteer ranks where they do, in the words an operator reads on the order page."""
+    c = ranked.candidate
+    rating = f"平均评分{c.rating_avg:.1f}" if c.rating_avg is not None else "还没有评分"
+    return (f"离服务地址{c.distance_km:.1f}公里，近30天服务{c.recent_minutes / 60:.1f}小时，{rating}，"
+            f"匹配度{match_points(ranked.score)}分")

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import IllegalTransition, InvalidInput
 from backend.matching.dispatch import emit, ranked_candidates
-from backend.models import Offer
+from backend.matching.ranking import in_words
+from backend.models import Offer, Person
 from backend.orders import states
 from backend.orders.service import get_order, transition
 from backend.policy import PolicyProfile
@@ -54,7 +55,7 @@ def assign_volunteer(session: Session, order_id: int, volunteer_id: int, *, poli
                   expires_at=now + timedelta(minutes=policy.matching.offer_timeout_minutes))
     session.add(offer)
     order.volunteer_id = volunteer_id
-    note = f"人工派单给志愿者{volunteer_id}（得分{choice.score:.3f}）"
+    note = f"人工派单给{session.get(Person, volunteer_id).name}：{in_words(choice)}"
     transition(session, order, states.ASSIGNED, actor=actor, channel="operator",
                reason=f"{note}：{reason.strip()}" if reason and reason.strip() else note)
     emit(session, order.id, "offered", volunteer_id, detail="人工派单", at=now)

@@ -24,6 +24,16 @@ SPEAKER_ZH = {"caller": "来电人", "assistant": "助手"}
 SOURCE_ZH = {"speech": "语音", "keypad": "按键", "prompt": "提示音"}
 EVENT_ZH = {"dtmf": "按键", "handoff": "请求转人工", "transfer": "转接人工", "order": "创建订单",
             "reprompt": "重复提示", "error": "出错"}
+# The hotline writes why a call ended, and what happened in it, in English for developers; people read these.
+END_REASON_ZH = {"caller hung up": "来电人挂机", "no answer after the keypad/person offer": "提示后来电人没有回应，系统挂机",
+                 "websocket closed without a stop message": "线路中断", "gateway stopped": "系统重启，通话中断",
+                 "Twilio: completed": "通话正常结束", "Twilio: busy": "占线", "Twilio: no-answer": "无人接听",
+                 "Twilio: failed": "没有接通", "Twilio: canceled": "来电人挂断"}
+EVENT_DETAIL_ZH = {"caller pressed 0": "来电人按0", "caller pressed 0 in the keypad menu": "来电人在按键菜单里按0",
+                   "the assistant handed off": "助手转人工", "assistant unavailable": "助手暂时无法回答",
+                   "recognition stopped": "语音识别停止，改用按键", "synthesis failed": "语音合成失败",
+                   "transfer failed": "转接失败", "offer": "提示可以按键或转人工", "goodbye": "没有回应，道别",
+                   "reprompt": "请来电人再说一遍", "hung up: no answer": "没有回应，已挂机"}
 
 
 @dataclass
@@ -55,6 +65,35 @@ class SearchForm:
         return urlencode({**{k: v for k, v in values.items() if v}, "page": page})
 
 
+def end_reason_text(reason: str | None) -> str:
+    """Why the call ended, in Chinese: the known English reasons translated, Chinese kept, others plain."""
+    if not reason:
+        return "—"
+    if reason in END_REASON_ZH:
+        return END_REASON_ZH[reason]
+    return reason if not reason.isascii() else "通话结束"
+
+
+def event_detail_text(detail: str | None) -> str:
+    """An event's detail for people: known English details translated; other English left out."""
+    if not detail:
+        return ""
+    if detail in EVENT_DETAIL_ZH:
+        return EVENT_DETAIL_ZH[detail]
+    if detail.startswith("silent "):
+        return f"第{detail.removeprefix('silent ')}次没有听到回答"
+    return "" if detail.isascii() and not detail.replace("+", "").isdigit() else detail
+
+
+def call_seconds(call: Call) -> int | None:
+    """The call's length: Twilio's own figure, else from start to end (browser-phone and stream calls)."""
+    if call.duration_s is not None:
+        return call.duration_s
+    if call.ended_at is not None and call.started_at is not None:
+        return max(0, int((call.ended_at - call.started_at).total_seconds()))
+    return None
+
+
 def duration_text(seconds: int | None) -> str:
     if seconds is None:
         return "—"
@@ -67,7 +106,8 @@ def list_rows(session: Session, calls: list[Call], tz: str) -> list[dict]:
     stations = _by_id(session, Station, {c.station_id for c in calls})
     return [{"call": c, "started": localtime.show(c.started_at, tz), "person": people.get(c.person_id),
              "station": stations.get(c.station_id), "status": STATUS_ZH.get(c.status, c.status),
-             "mode": MODE_ZH.get(c.mode, c.mode), "duration": duration_text(c.duration_s),
+             "mode": MODE_ZH.get(c.mode, c.mode), "duration": duration_text(call_seconds(c)),
+             "end_reason": end_reason_text(c.end_reason),
              "review": REVIEW_ZH.get(c.review_status, c.review_status),
              "review_badge": REVIEW_BADGE.get(c.review_status, "")} for c in calls]
 
@@ -85,10 +125,13 @@ class TimelineItem:
     event: CallEvent | None = None
     low_confidence: bool = False
     audio: bool = False
+    key: str | None = None  # the key pressed, on a keypad turn that says what the key meant
     labels: dict = field(default_factory=dict)
 
 
 def timeline(turns: list[CallTurn], events: list[CallEvent], recorded: bool) -> list[TimelineItem]:
+    """Turns and events by sequence. A key press is logged twice by the hotline (the raw key, then the
+    caller's keypad turn saying what it meant): the two show as one line, the turn with its key."""
     items = []
     for t in turns:
         low = t.speaker == "caller" and t.confidence is not None and t.confidence < LOW_CONFIDENCE
@@ -97,8 +140,24 @@ def timeline(turns: list[CallTurn], events: list[CallEvent], recorded: bool) -> 
                                   labels={"speaker": SPEAKER_ZH.get(t.speaker, t.speaker),
                                           "source": SOURCE_ZH.get(t.source, t.source)}))
     for e in events:
-        items.append(TimelineItem(e.seq, "event", event=e, labels={"kind": EVENT_ZH.get(e.kind, e.kind)}))
-    return sorted(items, key=lambda item: (item.seq, item.kind))
+        items.append(TimelineItem(e.seq, "event", event=e, labels={"kind": EVENT_ZH.get(e.kind, e.kind),
+                                                                     "detail": event_detail_text(e.detail)}))
+    items.sort(key=lambda item: (item.seq, item.kind))
+    return _fold_keys(items)
+
+
+def _fold_keys(items: list[TimelineItem]) -> list[TimelineItem]:
+    folded: list[TimelineItem] = []
+    for i, item in enumerate(items):
+        if item.kind == "event" and item.event.kind == "dtmf":
+            answer = next((x for x in items[i + 1:] if x.kind == "turn" and x.turn.speaker == "caller"), None)
+            between = items[i + 1:items.index(answer)] if answer else []
+            if (answer is not None and answer.turn.source == "keypad"
+                    and not any(x.kind == "event" and x.event.kind == "dtmf" for x in between)):
+                answer.key = item.event.detail
+                continue
+        folded.append(item)
+    return folded
 
 
 def call_page(session: Session, call: Call, tz: str) -> dict:

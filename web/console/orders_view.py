@@ -36,7 +36,26 @@ ANOMALY_DETAIL_ZH = (
     (re.compile(r"overlaps this volunteer's orders \[([\d, ]+)\]"), "与该志愿者的订单{0}时间重叠"),
     (re.compile(r"(\d+) min served that day, over (\d+) min"), "当天共服务{0}分钟，超过上限{1}分钟"),
 )
+LEGACY_DISPATCH = re.compile(r"(人工)?派单给志愿者(\d+)（得分([\d.]+)）")
+OFFER_ZH = {"pending": "等待接单", "accepted": "已接单", "declined": "已婉拒", "timed_out": "超时未回复",
+            "withdrawn": "已收回"}
 COLUMN_LIMIT = 50
+
+
+def transition_channel(actor: str | None, channel: str) -> str:
+    """How a step was taken: the system's own steps (automatic dispatch, expiry) are not "人工"."""
+    if (actor or "").startswith("system"):
+        return "系统自动"
+    return CHANNEL_ZH.get(channel, "其他")
+
+
+def transition_reason(reason: str | None, names) -> str:
+    """A step's reason; older dispatch notes ("派单给志愿者4（得分0.901）") read with the volunteer's
+    name and the score as points out of 100."""
+    def named(found: re.Match) -> str:
+        return (f"{found.group(1) or '自动'}派单给{names.name(int(found.group(2)))}"
+                f"（匹配度{round(float(found.group(3)) * 100)}分）")
+    return LEGACY_DISPATCH.sub(named, reason or "")
 LIST_LIMIT = 100
 
 

@@ -35,10 +35,10 @@ def audit_trail(request: Request, session: SessionDep, state: StateDep, current:
     tz = state.settings.timezone
     return render(request, "console/audit.html", {
         "wanted": wanted, "total": total, "page": page, "pages": pages,
-        "actions": [(a, audit_view.ACTION_ZH.get(a, a)) for a in audit_view.visible_actions(session, scope, current.actor, city)],
+        "actions": [(a, audit_view.action_text(a)) for a in audit_view.visible_actions(session, scope, current.actor, city)],
         "operators": operators,
-        "rows": [{"entry": e, "at": localtime.show(e.at, tz, with_seconds=True), "who": names.get(e.actor, e.actor),
-                  "what": audit_view.ACTION_ZH.get(e.action, e.action), "link": audit_view.target_link(e.target),
+        "rows": [{"entry": e, "at": localtime.show(e.at, tz, with_seconds=True), "who": audit_view.actor_text(names, e.actor),
+                  "what": audit_view.action_text(e.action), "link": audit_view.target_link(e.target),
                   "target": targets.get(e.target, e.target)}
                  for e in entries],
         "prev_url": f"/console/audit?{urlencode({**query, 'page': page - 1})}" if page > 1 else None,

@@ -59,6 +59,7 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
     return {**tools, "order": order, "facts": facts, "ranked": ranked, "candidate_in_scope": visible,
             "state_zh": states.STATE_ZH, "services": list_services(session),
             "service_names": view.service_names(session), "channel_zh": view.CHANNEL_ZH,
+            "channel_of": view.transition_channel, "reason_of": view.transition_reason, "offer_zh": view.OFFER_ZH,
             "anomaly_zh": view.ANOMALY_ZH, "anomaly_text": view.anomaly_text,
             "can_release": order.state == states.REQUESTED, "can_assign": order.state in ASSIGNABLE,
             "can_correct": order.state in CORRECTABLE, "can_cancel": order.state in states.CANCELLABLE,

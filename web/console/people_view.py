@@ -89,8 +89,8 @@ def person_page(session: Session, person: Person, scope_path: str, policy: Polic
         "qualifications": list(session.scalars(select(Qualification).where(Qualification.person_id == person.id)
                                                .order_by(Qualification.id))),
         "qualification_zh": QUALIFICATION_ZH,
-        "audit": [{"entry": e, "at": localtime.show(e.at, tz), "who": names.get(e.actor, e.actor),
-                   "what": audit_view.ACTION_ZH.get(e.action, e.action)} for e in entries],
+        "audit": [{"entry": e, "at": localtime.show(e.at, tz), "who": audit_view.actor_text(names, e.actor),
+                   "what": audit_view.action_text(e.action)} for e in entries],
     }
 
 
