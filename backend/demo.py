@@ -28,6 +28,7 @@ DEMO_OPERATORS = (  # username, password, name, role, station key
     ("xuanwu_street", "yinling-demo-3", "玄武门街道操作员", "reviewer", "xuanwumen"),
 )
 DEMO_FAMILY_PASSWORD = "yinling-family-1"
+DEMO_VOLUNTEER = ("chen", "yinling-volunteer-1")  # 陈志强 logs in to /volunteer with his phone number
 ORDINARY_SERVICES = ["chat_companion", "escort_medical", "escort_shopping", "bill_payment", "recreation",
                      "health_education", "smartphone_training", "cooking_class", "anti_fraud", "meal_delivery",
                      "cleaning", "errand", "repair"]
@@ -94,6 +95,7 @@ def seed(session: Session, policy: PolicyProfile, secret_key: str, today: date) 
                                  address=p.address, lat=p.lat, lon=p.lon, status="verified")
         people[p.key] = registry.register_person(session, new, policy=policy, secret_key=secret_key, today=today)
     people["wangjun"].password_hash = hash_password(DEMO_FAMILY_PASSWORD)
+    people[DEMO_VOLUNTEER[0]].password_hash = hash_password(DEMO_VOLUNTEER[1])
     registry.link_family(session, people["wang"].id, people["wangjun"].id, "child", consent="consented")
     registry.link_family(session, people["zhang"].id, people["liu"].id, "spouse", consent="consented")
     registry.add_qualification(session, people["sun"].id, "nurse", today + timedelta(days=365))

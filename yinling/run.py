@@ -6,13 +6,17 @@ import uvicorn
 from backend.api.state import AppState
 from backend.core.bootstrap import prepare_database, seed_demo
 from backend.core.config import Settings, get_settings
-from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, PEOPLE
+from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, DEMO_VOLUNTEER, PEOPLE
 from ivr.settings import IvrSettings
 from yinling.app import assemble
 
 
 PHONE = {"local": "/ivr/phone    (a demo call without Twilio, from this machine only)",
          "operators": "/console/phone (operators, as a number of their scope)"}
+
+
+def _phone_of(key: str) -> str:
+    return next(p.phone for p in PEOPLE if p.key == key)
 
 
 def banner(settings: Settings, browser_phone: str = "off") -> str:
@@ -25,12 +29,14 @@ def banner(settings: Settings, browser_phone: str = "off") -> str:
         f"  health               {base}/health",
         f"  operator console     {base}/console   (log in with a demo operator below)",
         f"  family chat          {base}/family    (log in with the demo family member below)",
+        f"  volunteer pages      {base}/volunteer (log in with the demo volunteer below)",
         *phone,
         f"  Twilio voice webhook {base}/ivr/voice   (set IVR_PUBLIC_URL to the address Twilio sees)",
         "  service token        (YINLING_SERVICE_TOKENS) for the bot and IVR",
         "  demo operator logins (console, or POST /api/v1/auth/login):",
         *[f"    {u} / {p}  ({name})" for u, p, name, _role, _st in DEMO_OPERATORS],
         f"  demo family login    {PEOPLE[6].phone} / {DEMO_FAMILY_PASSWORD}",
+        f"  demo volunteer login {_phone_of(DEMO_VOLUNTEER[0])} / {DEMO_VOLUNTEER[1]}",
         "",
     ]
     return "\n".join(lines)

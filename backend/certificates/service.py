@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.certificates import pdf, records
@@ -75,6 +76,17 @@ def issue(session: Session, person_id: int, policy: PolicyProfile, *, now: datet
     session.add(cert)
     session.flush()
     return cert
+
+
+def current_or_issue(session: Session, person_id: int, policy: PolicyProfile) -> tuple[Certificate, bool]:
+    """The person's certificate at the current ledger head: the one already issued at this head if any
+    (a double click does not issue two), else a new one. Returns (certificate, newly issued)."""
+    existing = session.scalar(select(Certificate).where(
+        Certificate.person_id == person_id, Certificate.ledger_seq == records.head_seq(session))
+        .order_by(Certificate.issued_at.desc()).limit(1))
+    if existing is not None:
+        return existing, False
+    return issue(session, person_id, policy), True
 
 
 def load(session: Session, code: str) -> Certificate:

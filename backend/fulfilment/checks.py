@@ -26,13 +26,16 @@ def missing_check_in(f: VisitFacts, _p: PolicyProfile) -> list[Finding]:
     return [] if f.check_in_at is not None else [("checkout_without_checkin", "checked out without checking in")]
 
 
-def far_from_address(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
+def too_far(label: str, distance_m: float | None, p: PolicyProfile) -> list[Finding]:
+    """One position against the policy's limit; the volunteer pages refuse a check-in with it at the door."""
     limit = p.matching.checkin_max_distance_m
-    out = []
-    for label, distance in (("check-in", f.check_in_distance_m), ("check-out", f.check_out_distance_m)):
-        if distance is not None and distance > limit:
-            out.append(("far_from_address", f"{label} {distance:.0f} m from the service address (limit {limit} m)"))
-    return out
+    if distance_m is not None and distance_m > limit:
+        return [("far_from_address", f"{label} {distance_m:.0f} m from the service address (limit {limit} m)")]
+    return []
+
+
+def far_from_address(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
+    return too_far("check-in", f.check_in_distance_m, p) + too_far("check-out", f.check_out_distance_m, p)
 
 
 def implausible_duration(f: VisitFacts, p: PolicyProfile) -> list[Finding]:

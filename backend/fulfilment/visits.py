@@ -27,27 +27,29 @@ def _own_order(session: Session, order_id: int, volunteer_id: int) -> Order:
     return order
 
 
-def _distance_m(order: Order, lat: float, lon: float) -> float | None:
+def distance_m(order: Order, lat: float, lon: float) -> float | None:
+    """Metres from the order's address to (lat, lon); None when the address has no position."""
     if order.lat is None:
         return None
     return haversine_km(order.lat, order.lon, lat, lon) * 1000
 
 
-def check_in(session: Session, order_id: int, volunteer_id: int, *, lat: float, lon: float, at: datetime) -> Order:
+def check_in(session: Session, order_id: int, volunteer_id: int, *, lat: float, lon: float, at: datetime,
+             channel: str = "phone") -> Order:
     check_coordinates(lat, lon)
     order = _own_order(session, order_id, volunteer_id)
     if order.state != states.ACCEPTED:
         raise IllegalTransition(f"order {order_id} is {order.state}; check-in needs an accepted order",
                                 message="这个订单现在不能签到。")
     session.add(ServiceVisit(order_id=order.id, volunteer_id=volunteer_id, check_in_at=at, check_in_lat=lat,
-                             check_in_lon=lon, check_in_distance_m=_distance_m(order, lat, lon)))
-    transition(session, order, states.CHECKED_IN, actor=f"person:{volunteer_id}", channel="phone", reason="签到")
+                             check_in_lon=lon, check_in_distance_m=distance_m(order, lat, lon)))
+    transition(session, order, states.CHECKED_IN, actor=f"person:{volunteer_id}", channel=channel, reason="签到")
     emit(session, order.id, "checked_in", volunteer_id, at=at)
     return order
 
 
 def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float, lon: float, at: datetime,
-              policy: PolicyProfile, tz: str) -> Order:
+              policy: PolicyProfile, tz: str, channel: str = "phone") -> Order:
     """Record the check-out, run every check, then credit the service or hold it for review."""
     check_coordinates(lat, lon)
     order = _own_order(session, order_id, volunteer_id)
@@ -64,17 +66,17 @@ def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float,
     visit.check_out_at, visit.check_out_lat, visit.check_out_lon = at, lat, lon
     facts = VisitFacts(
         planned_minutes=order.duration_minutes, check_in_at=visit.check_in_at, check_out_at=at,
-        check_in_distance_m=visit.check_in_distance_m, check_out_distance_m=_distance_m(order, lat, lon),
+        check_in_distance_m=visit.check_in_distance_m, check_out_distance_m=distance_m(order, lat, lon),
         overlapping_order_ids=_overlapping(session, volunteer_id, order.id, visit.check_in_at, at),
         minutes_same_day_before=_same_day_minutes(session, volunteer_id, order.id, at, tz))
     problems = findings(facts, policy)
     actor = f"person:{volunteer_id}"
     if order.state == states.CHECKED_IN:
-        transition(session, order, states.CHECKED_OUT, actor=actor, channel="phone", reason="签退")
+        transition(session, order, states.CHECKED_OUT, actor=actor, channel=channel, reason="签退")
     if problems:
         return hold(session, order, problems, actor=actor, at=at)
     order.served_minutes = int((at - visit.check_in_at).total_seconds() // 60)
-    return complete(session, order, policy=policy, actor=actor, channel="phone", reason="签退后自动核验通过", at=at)
+    return complete(session, order, policy=policy, actor=actor, channel=channel, reason="签退后自动核验通过", at=at)
 
 
 def _overlapping(session: Session, volunteer_id: int, order_id: int, start: datetime | None, end: datetime) -> tuple[int, ...]:

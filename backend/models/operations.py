@@ -50,6 +50,8 @@ class Registration(Base):
     note: Mapped[str | None] = mapped_column(Text)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     status: Mapped[str] = mapped_column(String(12), default="pending")
+    # set by a volunteer registering on the web; becomes the person's login password once verified
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -256,6 +256,7 @@ def verify_registration(session: Session, registration_id: int, *, station_id: i
     person = register_person(session, new, policy=policy, secret_key=secret_key, today=today)
     # The ID number itself was never stored; the registration kept only its keyed hash and mask.
     person.id_hash, person.id_masked = registration.id_hash, registration.id_masked
+    person.password_hash = registration.password_hash  # a web registration's own password, never shown
     registration.status = "verified"
     session.flush()
     return person

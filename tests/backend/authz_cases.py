@@ -44,7 +44,7 @@ class Action:
 @dataclass(frozen=True)
 class Outside:
     reason: str
-    realm: str = "none"  # "family": refused to everyone but a logged-in family member
+    realm: str = "none"  # "family" / "volunteer": refused to everyone but a logged-in family member / volunteer
     setting: str | None = None  # the route exists only with this setting
 
 
@@ -277,4 +277,19 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
     ("POST", "/family/elders/{elder_id}/certificate"): Outside(
         "a family member's consented elder only (tests/web/test_family_certificate.py)", "family"),
     ("POST", "/family/api/chat"): Outside("the family chat proxy (tests/web/test_family_chat_proxy.py)", "family"),
+    ("POST", "/volunteer/login"): Outside("public: the volunteer login itself (tests/web/test_volunteer_account.py)"),
+    ("POST", "/volunteer/register"): Outside("public: a pending registration (tests/web/test_volunteer_account.py)"),
+    ("POST", "/volunteer/logout"): Outside("ends one's own session (tests/web/test_volunteer_account.py)", "volunteer"),
+    ("POST", "/volunteer/offers/{order_id}/accept"): Outside(
+        "the session's own volunteer (tests/web/test_volunteer_day.py, test_volunteer_race.py)", "volunteer"),
+    ("POST", "/volunteer/offers/{order_id}/decline"): Outside(
+        "the session's own volunteer's offer (tests/web/test_volunteer_race.py)", "volunteer"),
+    ("POST", "/volunteer/services/{order_id}/check-in"): Outside(
+        "the session's own volunteer's order (tests/web/test_volunteer_day.py)", "volunteer"),
+    ("POST", "/volunteer/services/{order_id}/check-out"): Outside(
+        "the session's own volunteer's order (tests/web/test_volunteer_day.py)", "volunteer"),
+    ("POST", "/volunteer/services/{order_id}/rating"): Outside(
+        "the session's own volunteer's order (tests/web/test_volunteer_day.py)", "volunteer"),
+    ("POST", "/volunteer/certificate"): Outside("the session's own volunteer (tests/web/test_volunteer_day.py)",
+                                                "volunteer"),
 }

@@ -207,6 +207,28 @@ def test_family_pages_refuse_everyone_but_a_family_member(matrix_app, method, pa
             assert w.snapshot(state) == before
 
 
+VOLUNTEER_REALM = sorted(k for k, v in MATRIX.items() if isinstance(v, Outside) and v.realm == "volunteer")
+
+
+@pytest.mark.parametrize("method, path", VOLUNTEER_REALM, ids=[f"{m} {p}" for m, p in VOLUNTEER_REALM])
+def test_volunteer_pages_refuse_everyone_but_a_logged_in_volunteer(matrix_app, method, path):
+    """What a volunteer may do there is tested in tests/web/test_volunteer_*; here: nobody else may, not
+    an operator, the service token or a family member's session, whatever order id the form names."""
+    app, state, world = matrix_app
+    credentials = _credentials(app, state, world)
+    url = path.format(order_id=w.open_order(world, "a"))
+    for principal in ("nobody", SERVICE, CLERK, REVIEWER, ADMIN, "family"):
+        for console_cookie in (False, True):
+            client, extra = credentials.client(app, principal, console_cookie)
+            client.headers["Accept"] = "text/html"
+            before = w.snapshot(state)
+            answer = client.request(method, url, data={**extra, "lat": "32.066", "lon": "118.781", "stars": "5"})
+            assert answer.status_code in (303, 401), (principal, answer.status_code, answer.text[:200])
+            if answer.status_code == 303:
+                assert answer.headers["location"].startswith("/volunteer/login")
+            assert w.snapshot(state) == before
+
+
 def test_the_route_table_includes_routes_hidden_from_the_openapi():
     from fastapi import APIRouter, FastAPI
     hidden = APIRouter(prefix="/inner", include_in_schema=False)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.catalogue.catalogue import get_service
@@ -100,11 +99,5 @@ def elder_for_member(session: Session, member_id: int, elder_id: int) -> Person:
 
 
 def certificate_for(session: Session, elder: Person, policy: PolicyProfile) -> tuple[Certificate, bool]:
-    """The elder's certificate at the current ledger head: the one already issued at this head if
-    any (a double click does not issue two), else a new one. Returns (certificate, newly issued)."""
-    existing = session.scalar(select(Certificate).where(
-        Certificate.person_id == elder.id, Certificate.ledger_seq == records.head_seq(session))
-        .order_by(Certificate.issued_at.desc()).limit(1))
-    if existing is not None:
-        return existing, False
-    return certificates.issue(session, elder.id, policy), True
+    """The elder's certificate at the current ledger head (``certificates.current_or_issue``)."""
+    return certificates.current_or_issue(session, elder.id, policy)
