@@ -45,15 +45,15 @@ def test_a_volunteers_day_from_offer_to_credit_and_a_new_star(web_app, browser):
         assert service.locator("a.vol-call").get_attribute("href").startswith("tel:+86")
         assert vw.order_row(web_app, order_id)["state"] == "accepted"
 
-        service.locator("button", has_text="签到").click()
-        page.wait_for_url(re.compile(r"/volunteer/\?done=\d+$"))
+        with page.expect_navigation():  # after the browser reports its position
+            service.locator("button", has_text="签到").click()
         assert "已签到" in page.text_content("[role=status]")
         row = vw.order_row(web_app, order_id)
         assert row["state"] == "checked_in" and 20 < row["visit"]["in_m"] < 60
 
         vw.time_passes(web_app, order_id, 60)
-        page.locator(f"[data-service='{order_id}'] button", has_text="签退").click()
-        page.wait_for_url(re.compile(r"/volunteer/\?done=\d+$"))
+        with page.expect_navigation():
+            page.locator(f"[data-service='{order_id}'] button", has_text="签退").click()
         assert "本次服务已记入：1个时间币" in page.text_content("[role=status]")
         row = vw.order_row(web_app, order_id)
         assert row["state"] == "completed" and row["served_minutes"] == 60
@@ -61,7 +61,8 @@ def test_a_volunteers_day_from_offer_to_credit_and_a_new_star(web_app, browser):
         finished = page.locator(f"[data-finished='{order_id}']")
         finished.locator("input[name=stars][value='5']").check()
         finished.locator("input[name=comment]").fill("老人很热情")
-        finished.locator("button", has_text="提交评价").click()
+        with page.expect_navigation():
+            finished.locator("button", has_text="提交评价").click()
         assert "谢谢您的评价" in page.text_content("[role=status]")
         assert "您已评价" in page.locator(f"[data-finished='{order_id}']").text_content()
 
@@ -91,8 +92,8 @@ def test_check_in_far_from_the_address_is_refused_and_nothing_is_stored(web_app,
         page.locator(f"[data-offer='{order_id}'] button", has_text="接单").click()
         page.wait_for_url(re.compile(r"/volunteer/\?done=\d+$"))
         before = vw.order_row(web_app, order_id)
-        page.locator(f"[data-service='{order_id}'] button", has_text="签到").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator(f"[data-service='{order_id}'] button", has_text="签到").click()
         alert = page.text_content("[role=alert]:not([hidden])")
         assert "您现在离服务地址约2.3公里，要在500米以内才能签到" in alert
         assert "联系社区站点" in alert
@@ -118,8 +119,8 @@ def test_an_order_already_taken_is_refused_to_the_second_volunteer(web_app, brow
         first.locator(f"[data-offer='{order_id}'] button", has_text="接单").click()
         first.wait_for_url(re.compile(r"/volunteer/\?done=\d+$"))
         before = vw.order_row(web_app, order_id)
-        second.locator(f"[data-offer='{order_id}'] button", has_text="接单").click()
-        second.wait_for_load_state()
+        with second.expect_navigation():
+            second.locator(f"[data-offer='{order_id}'] button", has_text="接单").click()
         assert "这个订单已经被别人接了" in second.text_content("[role=alert]:not([hidden])")
         assert second.locator(f"[data-offer='{order_id}']").count() == 0
         after = vw.order_row(web_app, order_id)
