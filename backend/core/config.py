@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     public_url: str = Field("", description="URL the outside world uses, for links in PDFs")
     rasa_url: str = Field("http://127.0.0.1:5005", description="the assistant (Rasa REST channel) the family chat talks to")
     dispatch_interval_seconds: float = Field(15.0, description="auto-dispatch pass every N s; 0 turns it off")
+    # Text messages (offers, confirmations, reminders) through Twilio; unset: they wait in the outbox.
+    twilio_account_sid: str = Field("", description="Twilio account of the SMS REST calls (AC…)")
+    twilio_auth_token: str = Field("", description="Twilio auth token of that account")
+    sms_from: str = Field("", description="the Twilio number (E.164) or messaging service the SMS come from")
+    reminder_hours: float = Field(18.0, gt=0, description="remind volunteer and elder this long before a visit")
 
     @model_validator(mode="after")
     def _real_secrets(self) -> "Settings":

@@ -1,4 +1,5 @@
-"""Running the dispatcher in the API process: one pass every few seconds, off the event loop."""
+"""Running the dispatcher in the API process: one pass every few seconds, off the event loop. Each pass
+also writes the text messages the new order events call for and sends the due ones (``messaging``)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.api.state import AppState
 from backend.core.db import unit_of_work
 from backend.matching.dispatch import tick
+from backend.messaging import outbox, sms
 from backend.models.base import utcnow
 
 log = logging.getLogger("yinling.dispatch")
@@ -21,7 +23,19 @@ def run_once(state: AppState):
         return tick(session, policy=state.policy, tz=state.settings.timezone, now=utcnow())
 
 
+def messages_once(state: AppState, sender: sms.SmsSender | None) -> outbox.DeliveryReport | None:
+    """Collects the messages due (always, so none is lost) and sends them when Twilio is configured."""
+    settings = state.settings
+    with unit_of_work(state.sessions) as session:
+        outbox.collect(session, base_url=settings.base_url, tz=settings.timezone, now=utcnow(),
+                       reminder_hours=settings.reminder_hours)
+    return outbox.deliver(state.sessions, sender, now=utcnow()) if sender is not None else None
+
+
 async def _loop(state: AppState, interval: float) -> None:
+    sender = sms.from_settings(state.settings)
+    if sender is None:
+        log.info("SMS not configured (YINLING_TWILIO_*, YINLING_SMS_FROM): messages wait in the outbox")
     while True:
         try:
             report = await run_in_threadpool(run_once, state)
@@ -30,6 +44,10 @@ async def _loop(state: AppState, interval: float) -> None:
                          report.offered, report.timed_out, report.escalated)
         except Exception:  # a failed pass is retried on the next one; nothing is half-written
             log.exception("dispatch pass failed")
+        try:
+            await run_in_threadpool(messages_once, state, sender)
+        except Exception:  # the outbox keeps every message; the next pass tries again
+            log.exception("messaging pass failed")
         await asyncio.sleep(interval)
 
 

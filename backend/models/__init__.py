@@ -10,6 +10,7 @@ from backend.models.fulfilment import Anomaly, FollowUp, Offer, OrderEvent, Serv
 from backend.models.operations import HandoffTicket, IdempotencyRecord, Operator, Registration, Certificate
 from backend.models.calls import Call, CallEvent, CallTurn
 from backend.models.web import AuditEntry, LoginAttempt, WebSession
+from backend.models.messages import MessageCursor, OrderMessage
 
 __all__ = [
     "Base", "Person", "FamilyLink", "Organisation", "OrganisationMember", "Qualification", "Training",
@@ -17,5 +18,5 @@ __all__ = [
     "LedgerHead", "Posting", "HandoffTicket", "IdempotencyRecord", "Operator", "Registration",
     "Certificate", "AvailabilityException", "AvailabilityWindow", "VolunteerProfile", "VolunteerService",
     "Anomaly", "FollowUp", "Offer", "OrderEvent", "ServiceVisit", "Call", "CallEvent", "CallTurn",
-    "AuditEntry", "LoginAttempt", "WebSession",
+    "AuditEntry", "LoginAttempt", "WebSession", "MessageCursor", "OrderMessage",
 ]

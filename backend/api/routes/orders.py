@@ -8,9 +8,10 @@ from sqlalchemy import select
 from backend.access import orders as order_actions
 from backend.access import permit, scope
 from backend.api.deps import CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, TodayDep, once
-from backend.api.schemas.orders import (CancelRequest, OrderCreate, OrderPublic, PaperBackfillCreate,
+from backend.api.schemas.orders import (CancelRequest, MessagePublic, OrderCreate, OrderPublic, PaperBackfillCreate,
                                         TransitionPublic)
 from backend.catalogue.catalogue import get_service
+from backend.messaging import outbox
 from backend.models import Order, OrderTransition
 from backend.orders import backfill as paper
 from backend.orders import service as orders
@@ -47,6 +48,13 @@ def create_order(body: OrderCreate, session: SessionDep, caller: CallerDep, poli
 @router.get("/{order_id}", response_model=OrderPublic)
 def read_order(order_id: int, session: SessionDep, caller: CallerDep):
     return order_public(session, scope.order(session, caller, order_id))
+
+
+@router.get("/{order_id}/messages", response_model=list[MessagePublic])
+def read_messages(order_id: int, session: SessionDep, caller: CallerDep):
+    """Every text message about the order (offers, confirmations, reminders), sent or still waiting."""
+    scope.order(session, caller, order_id)
+    return outbox.for_order(session, order_id)
 
 
 @router.get("/{order_id}/transitions", response_model=list[TransitionPublic])

@@ -56,6 +56,23 @@ class TransitionPublic(BaseModel):
     at: datetime
 
 
+class MessagePublic(BaseModel):
+    """A text message about the order (the outbox): to whom, what it said, and whether it went out."""
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    person_id: int | None
+    to_phone: str
+    channel: str
+    kind: str
+    body: str
+    status: str
+    attempts: int
+    provider_sid: str | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class PaperBackfillCreate(BaseModel):
     volunteer_id: Id
     recipient_id: Id
