@@ -44,6 +44,7 @@ def test_a_volunteers_day_from_offer_to_credit_and_a_new_star(web_app, browser):
         assert service.locator("[data-address]").text_content() == "鼓楼区测试路8号2栋301"
         assert service.locator("a.vol-call").get_attribute("href").startswith("tel:+86")
         assert vw.order_row(web_app, order_id)["state"] == "accepted"
+        shot(page, "volunteer-accepted")
 
         with page.expect_navigation():  # after the browser reports its position
             service.locator("button", has_text="签到").click()
