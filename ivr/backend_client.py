@@ -77,3 +77,15 @@ class BackendClient:
 
     async def create_order(self, body: dict, key: str) -> dict:
         return await self._request("POST", "/orders", json=body, key=key)
+
+    # -- offers by phone -----------------------------------------------------------------
+    async def message(self, message_id: int) -> dict:
+        return await self._request("GET", f"/messages/{int(message_id)}")
+
+    async def accept(self, order_id: int, volunteer_id: int, key: str) -> dict:
+        return await self._request("POST", f"/orders/{int(order_id)}/accept",
+                                   json={"volunteer_id": volunteer_id, "channel": "phone"}, key=key)
+
+    async def decline(self, order_id: int, volunteer_id: int) -> dict:
+        return await self._request("POST", f"/orders/{int(order_id)}/decline",
+                                   json={"volunteer_id": volunteer_id, "channel": "phone"})

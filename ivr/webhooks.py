@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from ivr import gather, twiml
+from ivr import gather, offer_call, twiml
 from ivr.errors import BackendRefused, IvrError
 from ivr.services import IvrServices
 from ivr.signature import verified_form
@@ -74,5 +74,22 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
         if form is None:
             return forbidden()
         return Response(await gather.next_turn(services, form), media_type=XML)
+
+    @router.post("/offer-call")
+    async def offer_call_started(request: Request, message: int) -> Response:
+        """Twilio placed the outbox's offer call and the volunteer answered: read the offer."""
+        services = get_services(request)
+        if await verified_form(request, services.settings) is None:
+            return forbidden()
+        return Response(await offer_call.first(services, message), media_type=XML)
+
+    @router.post("/offer-call/answer")
+    async def offer_call_answered(request: Request, message: int, try_: int = Query(1, alias="try")) -> Response:
+        services = get_services(request)
+        form = await verified_form(request, services.settings)
+        if form is None:
+            return forbidden()
+        return Response(await offer_call.answer(services, message, try_, form, str(form.get("CallSid", ""))),
+                        media_type=XML)
 
     return router

@@ -92,3 +92,53 @@ class TwilioSmsSimulator(HttpClient):
 
     def to(self, phone: str) -> list[Sms]:
         return [m for m in self.delivered if m.to == phone]
+
+
+@dataclass
+class PlacedCall:
+    sid: str
+    to: str
+    sender: str
+    url: str
+
+
+@dataclass
+class TwilioCallsSimulator(HttpClient):
+    """Twilio's ``POST /2010-04-01/Accounts/{AC}/Calls.json`` (placing an outbound call), in process: the same
+    credential and number checks as the Messages API, ``Url`` must be an absolute http(s) URL (400, 21205),
+    answers 201 with a queued call resource. ``placed`` holds the calls; the test then plays Twilio's part
+    by posting signed webhooks to each call's ``url``."""
+
+    account_sid: str = "AC" + "5" * 32
+    auth_token: str = "sms-test-auth-token"
+    number: str = "+862588880000"
+    placed: list[PlacedCall] = field(default_factory=list)
+
+    def __post_init__(self):
+        super().__init__(logger=logging.getLogger(__name__), is_async=False)
+        self._route = re.compile(rf"^https://api\.twilio\.com/2010-04-01/Accounts/{self.account_sid}/Calls\.json$")
+
+    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False):  # noqa: ANN001, ANN201 - twilio's HttpClient signature
+        data = dict(data or {})
+        if auth != (self.account_sid, self.auth_token):
+            return TwilioSmsSimulator._error(401, 20003, "Authenticate")
+        if self._route.match(uri) is None or method != "POST":
+            return TwilioSmsSimulator._error(404, 20404, "The requested resource was not found")
+        to, sender, url = str(data.get("To", "")), str(data.get("From", "")), str(data.get("Url", ""))
+        if sender != self.number:
+            return TwilioSmsSimulator._error(400, 21210, f"'From' {sender} is not a verified number of this account")
+        if not E164.match(to):
+            return TwilioSmsSimulator._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not re.match(r"^https?://", url):
+            return TwilioSmsSimulator._error(400, 21205, "Url is not a valid URL")
+        sid = "CA" + secrets.token_hex(16)
+        self.placed.append(PlacedCall(sid, to, sender, url))
+        return TwilioResponse(201, json.dumps({
+            "sid": sid, "account_sid": self.account_sid, "to": to, "from": sender, "status": "queued",
+            "direction": "outbound-api", "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json"}))
+
+    def caller(self, webhook_base: str):
+        from backend.messaging.voice import OfferCaller
+        return OfferCaller(self.account_sid, self.auth_token, self.number, webhook_base, http_client=self)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.api.state import AppState
 from backend.core.db import unit_of_work
 from backend.matching.dispatch import tick
-from backend.messaging import outbox, sms
+from backend.messaging import outbox, sms, voice
 from backend.models.base import utcnow
 
 log = logging.getLogger("yinling.dispatch")
@@ -23,17 +23,20 @@ def run_once(state: AppState):
         return tick(session, policy=state.policy, tz=state.settings.timezone, now=utcnow())
 
 
-def messages_once(state: AppState, sender: sms.SmsSender | None) -> outbox.DeliveryReport | None:
+def messages_once(state: AppState, sender: sms.SmsSender | None,
+                  caller: voice.OfferCaller | None = None) -> outbox.DeliveryReport | None:
     """Collects the messages due (always, so none is lost) and sends them when Twilio is configured."""
     settings = state.settings
     with unit_of_work(state.sessions) as session:
         outbox.collect(session, base_url=settings.base_url, tz=settings.timezone, now=utcnow(),
                        reminder_hours=settings.reminder_hours)
-    return outbox.deliver(state.sessions, sender, now=utcnow()) if sender is not None else None
+    if sender is None and caller is None:
+        return None
+    return outbox.deliver(state.sessions, sender, now=utcnow(), caller=caller)
 
 
 async def _loop(state: AppState, interval: float) -> None:
-    sender = sms.from_settings(state.settings)
+    sender, caller = sms.from_settings(state.settings), voice.from_settings(state.settings)
     if sender is None:
         log.info("SMS not configured (YINLING_TWILIO_*, YINLING_SMS_FROM): messages wait in the outbox")
     while True:
@@ -45,7 +48,7 @@ async def _loop(state: AppState, interval: float) -> None:
         except Exception:  # a failed pass is retried on the next one; nothing is half-written
             log.exception("dispatch pass failed")
         try:
-            await run_in_threadpool(messages_once, state, sender)
+            await run_in_threadpool(messages_once, state, sender, caller)
         except Exception:  # the outbox keeps every message; the next pass tries again
             log.exception("messaging pass failed")
         await asyncio.sleep(interval)

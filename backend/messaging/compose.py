@@ -21,3 +21,9 @@ def reminder_to_volunteer(*, service: str, when: str, address: str) -> str:
 
 def reminder_to_elder(*, service: str, when: str, volunteer_name: str) -> str:
     return f"{PREFIX}提醒：志愿者{volunteer_name}将在{when}上门为您{service}。"
+
+
+def offer_call(*, service: str, when: str, duration: str, distance: str) -> str:
+    """What the outbound offer call says, in the elder-friendly voice (slow, short sentences)."""
+    return (f"您好，这里是银龄时间银行。有位老人{when}需要{service}，大约{duration}，离您{distance}。"
+            f"接单请按1，或者说“好”；不方便请按2，或者说“不去”。")

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.core.db import unit_of_work
 from backend.messaging import compose
 from backend.messaging.sms import SendFailed, SmsSender
-from backend.models import MessageCursor, Offer, Order, OrderEvent, OrderMessage, Person
+from backend.messaging.voice import OfferCaller
+from backend.models import MessageCursor, Offer, Order, OrderEvent, OrderMessage, Person, VolunteerProfile
 from backend.orders import states
 from backend.volunteers.offers import distance_between, service_name
-from backend.volunteers.words import distance_text, duration_text, when_text
+from backend.volunteers.words import distance_text, duration_text, spoken_when, when_text
 
 log = logging.getLogger("yinling.messaging")
 CURSOR = "order_events"
@@ -51,10 +52,19 @@ def _offer(session: Session, event: OrderEvent, order: Order, *, base_url: str, 
     if pending is None or order.state != states.ASSIGNED:
         return  # answered or expired before we got to it: a late text would only confuse
     volunteer = session.get(Person, event.volunteer_id)
+    service, duration = service_name(session, order.service_slug), duration_text(order.duration_minutes)
+    distance = distance_text(distance_between(volunteer, order))
+    profile = session.get(VolunteerProfile, volunteer.id)
+    if profile is not None and profile.offer_by == "call":
+        body = compose.offer_call(service=service, when=spoken_when(order.start_at, tz), duration=duration,
+                                  distance=distance)
+        message = _add(session, order, volunteer, "offer", body, event_id=event.id, now=now)
+        if message is not None:
+            message.channel = "call"
+        return
     code = _link_code()
-    body = compose.offer(service=service_name(session, order.service_slug), when=when_text(order.start_at, tz),
-                         duration=duration_text(order.duration_minutes),
-                         distance=distance_text(distance_between(volunteer, order)), link=f"{base_url}/v/{code}")
+    body = compose.offer(service=service, when=when_text(order.start_at, tz), duration=duration, distance=distance,
+                         link=f"{base_url}/v/{code}")
     _add(session, order, volunteer, "offer", body, event_id=event.id, now=now, link_code=code)
 
 
@@ -112,16 +122,21 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
 
 
-def deliver(sessions: sessionmaker[Session], sender: SmsSender, *, now: datetime, limit: int = 50) -> DeliveryReport:
-    """Sends the due pending messages, one short transaction before and after each (never during)."""
+def deliver(sessions: sessionmaker[Session], sender: SmsSender | None, *, now: datetime,
+            caller: OfferCaller | None = None, limit: int = 50) -> DeliveryReport:
+    """Sends the due pending messages (texts through ``sender``, offer calls through ``caller``; a channel
+    without one waits), one short transaction before and after each, never during."""
     report = DeliveryReport()
+    channels = [c for c, part in (("sms", sender), ("call", caller)) if part is not None]
     with unit_of_work(sessions) as session:
-        due = session.execute(select(OrderMessage.id, OrderMessage.to_phone, OrderMessage.body).where(
-            OrderMessage.status == "pending", OrderMessage.channel == "sms", OrderMessage.next_attempt_at <= now)
-            .order_by(OrderMessage.id).limit(limit)).all()
-    for message_id, to, body in due:
+        due = session.execute(select(OrderMessage.id, OrderMessage.channel, OrderMessage.to_phone, OrderMessage.body)
+                              .where(OrderMessage.status == "pending", OrderMessage.channel.in_(channels),
+                                     OrderMessage.next_attempt_at <= now)
+                              .order_by(OrderMessage.id).limit(limit)).all()
+    for message_id, channel, to, body in due:
         try:
-            sid, error = sender.send(to, body), None
+            sid = sender.send(to, body) if channel == "sms" else caller.call(to, message_id)
+            error = None
         except SendFailed as exc:
             sid, error = None, exc
         with unit_of_work(sessions) as session:

@@ -17,6 +17,8 @@ class VolunteerProfile(Base):
     radius_km: Mapped[float] = mapped_column(Float, default=3.0)
     max_open_orders: Mapped[int] = mapped_column(Integer, default=3)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # how offers reach them: "sms" (a text with a link) or "call" (an outbound call: key 1/2 or 好/不去)
+    offer_by: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
 
 
 class VolunteerService(Base):

@@ -28,3 +28,13 @@ def distance_text(metres: float | None) -> str:
     if metres < 1000:
         return f"约{max(50, int(round(metres / 50.0)) * 50)}米"
     return f"约{metres / 1000:.1f}公里"
+
+
+def spoken_when(moment: datetime, timezone: str) -> str:
+    """What a voice says: 12月4日上午9点, 12月4日下午3点半, 12月4日晚上7点10分."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    hour = local.hour
+    part = "凌晨" if hour < 6 else "上午" if hour < 12 else "中午" if hour < 13 else "下午" if hour < 18 else "晚上"
+    twelve = hour if hour <= 12 else hour - 12
+    minutes = "" if local.minute == 0 else "半" if local.minute == 30 else f"{local.minute}分"
+    return f"{local.month}月{local.day}日{part}{twelve}点{minutes}"

@@ -231,6 +231,8 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
     ("POST", "/ivr/voice"): Outside("Twilio-signed webhook (tests/ivr/test_webhooks.py)"),
     ("POST", "/ivr/status"): Outside("Twilio-signed webhook (tests/ivr/test_webhooks.py)"),
     ("POST", "/ivr/gather"): Outside("Twilio-signed webhook (tests/ivr/test_gather_*.py)"),
+    ("POST", "/ivr/offer-call"): Outside("Twilio-signed webhook of an outbox offer call (tests/ivr/test_offer_call.py)"),
+    ("POST", "/ivr/offer-call/answer"): Outside("Twilio-signed webhook (tests/ivr/test_offer_call.py)"),
     ("POST", "/ivr/phone/session"): Outside("the local demo's browser phone, loopback clients only (tests/ivr)",
                                             setting="IVR_BROWSER_PHONE=local"),
     ("POST", "/console/phone/session"): Outside(

@@ -9,9 +9,10 @@ from backend.api.deps import CallerDep, IdempotencyKey, NowDep, OperatorDep, Pol
 from backend.api.routes.orders import order_public
 from backend.api.schemas.fulfilment import (CandidatePublic, EventPublic, ExceptionCreate, SupplyUpdate,
                                             VolunteerAction)
-from backend.api.schemas.orders import OrderPublic
+from backend.api.schemas.orders import MessagePublic, OrderPublic
 from backend.matching import dispatch
-from backend.models import Order, OrderEvent, Station
+from backend.core.errors import NotFound
+from backend.models import Order, OrderEvent, OrderMessage, Station
 from backend.people import supply
 
 router = APIRouter(tags=["matching"])
@@ -84,6 +85,16 @@ def decline(order_id: int, body: VolunteerAction, session: SessionDep, caller: C
     dispatch.decline(session, order.id, body.volunteer_id, policy=policy, tz=settings.timezone, now=now)
     gate.audit(session, f"order:{order.id}", order.station_id, detail={"volunteer_id": body.volunteer_id})
     return order_public(session, order)
+
+
+@router.get("/messages/{message_id}", response_model=MessagePublic)
+def message(message_id: int, session: SessionDep, caller: CallerDep):
+    """One outbox message (the hotline reads the offer call it is answering); its order's scope applies."""
+    row = session.get(OrderMessage, message_id)
+    if row is None:
+        raise NotFound(f"message {message_id} does not exist", code="message_not_found", message="没有找到这条消息。")
+    scope.order(session, caller, row.order_id)
+    return row
 
 
 @router.get("/dispatch/escalated", response_model=list[OrderPublic])

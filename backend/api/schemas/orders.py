@@ -60,6 +60,7 @@ class MessagePublic(BaseModel):
     """A text message about the order (the outbox): to whom, what it said, and whether it went out."""
     model_config = ConfigDict(from_attributes=True)
     id: int
+    order_id: int
     person_id: int | None
     to_phone: str
     channel: str
