@@ -25,6 +25,7 @@ from typing import Mapping
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's stdlib-only trust package
 
+from bot.conversation_store import ConversationStore  # noqa: E402
 from trust import local_secrets  # noqa: E402
 
 BOT_PY = str(ROOT / ".venv-bot" / "bin" / "python")
@@ -73,6 +74,7 @@ def child_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
     backend = f"http://127.0.0.1:{ports.backend}"
     rasa = f"http://127.0.0.1:{ports.rasa}"
     out = dict(env, PYTHONPATH=str(ROOT), **found)
+    out.update(ConversationStore.from_env(env).rasa_env())  # bot/endpoints.yml's stores, every variable set
     out.setdefault("YINLING_SERVICE_TOKENS", f"{found['YINLING_SERVICE_TOKEN']},{found['IVR_SERVICE_TOKEN']}")
     out.update(YINLING_PORT=str(ports.backend), YINLING_HOST=ports.backend_host, YINLING_BACKEND_URL=backend,
                IVR_BACKEND_URL=backend, YINLING_RASA_URL=rasa, IVR_RASA_URL=rasa,
@@ -146,10 +148,12 @@ def main() -> int:
     ports = Ports.from_env(os.environ)
     try:
         env = child_env(os.environ, ports)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         print(f"[run] {exc}", file=sys.stderr)
         return 2
     running = services(ports)
+    ConversationStore.from_env(env).prepare()
+    subprocess.run([BOT_PY, "-m", "bot.conversation_store", "prune"], cwd=ROOT, env=env, check=False)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         for service in running:

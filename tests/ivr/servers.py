@@ -76,7 +76,11 @@ class RasaProcesses:
     """The action server and the Rasa server (REST channel) of the trained model, started with the
     commands `make run` uses (tools/run_all.py): loopback, no HTTP API, the action server's token."""
 
-    def __init__(self, backend_url: str, service_token: str, workdir: Path, claim_secret: str = CLAIM_SECRET):
+    def __init__(self, backend_url: str, service_token: str, workdir: Path, claim_secret: str = CLAIM_SECRET,
+                 store_env: dict[str, str] | None = None):
+        """``store_env``: the conversation store's variables (bot/conversation_store.py); by default a
+        SQLite tracker store in ``workdir`` and the in-memory lock store, as `make run` has them."""
+        from bot.conversation_store import ConversationStore
         from tools.run_all import Ports, services
 
         self.action_port, self.rasa_port = free_port(), free_port()
@@ -87,7 +91,9 @@ class RasaProcesses:
                     "YINLING_CLAIM_SECRET": claim_secret, "YINLING_ACTION_TOKEN": ACTION_TOKEN,
                     "YINLING_ACTIONS_URL": f"http://127.0.0.1:{self.action_port}/webhook",
                     "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3",
-                    "TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
+                    "TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                    "YINLING_TRACKER_STORE_URL": f"sqlite:///{workdir / 'conversations.db'}", **(store_env or {})}
+        self.env.update(ConversationStore.from_env(self.env).rasa_env())
         ports = Ports(actions=self.action_port, rasa=self.rasa_port)
         self.commands = [s.command for s in services(ports, BOT_MODEL) if s.name in ("actions", "rasa")]
         self.processes: list[subprocess.Popen] = []
