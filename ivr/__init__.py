@@ -12,14 +12,16 @@ Exceptions (each says when it is raised):
     IvrError
     ├── BadFrame             a Media Streams frame is not JSON or lacks what its event needs
     ├── StreamRefused        the stream's one-time token is missing, unknown, expired or used
+    ├── CallStateUnavailable the per-call state shared by the workers (IVR_STATE_URL) did not answer
     ├── AssistantUnavailable the Rasa server did not answer in time or answered with an error
     ├── BackendUnavailable   the backend did not answer in time or answered 5xx
     ├── BackendRefused       the backend answered 4xx (its Chinese message can be read out)
     └── TransferFailed       Twilio refused to redirect the live call to the operator
 """
-from ivr.errors import (AssistantUnavailable, BackendRefused, BackendUnavailable, BadFrame, IvrError, StreamRefused,
-                        TransferFailed)
+from ivr.errors import (AssistantUnavailable, BackendRefused, BackendUnavailable, BadFrame, CallStateUnavailable,
+                        IvrError, StreamRefused, TransferFailed)
 from ivr.settings import IvrSettings
 
-__all__ = ["AssistantUnavailable", "BackendRefused", "BackendUnavailable", "BadFrame", "IvrError", "IvrSettings",
+__all__ = ["AssistantUnavailable", "BackendRefused", "BackendUnavailable", "BadFrame", "CallStateUnavailable",
+           "IvrError", "IvrSettings",
            "StreamRefused", "TransferFailed"]

@@ -25,10 +25,11 @@ from speech import get_settings as get_speech_settings
 
 from ivr.assistant import RasaAssistant
 from ivr.backend_client import BackendClient
+from ivr.errors import CallStateUnavailable
 from ivr.gateway import handle_stream
 from ivr.services import IvrServices
 from ivr.settings import IvrSettings
-from ivr.tokens import StreamGrant, StreamTokens
+from ivr.tokens import StreamGrant, stream_tokens
 from ivr.transfer import Transferrer
 from ivr.webhooks import build_webhooks
 
@@ -42,7 +43,7 @@ def build_services(settings: IvrSettings, speech_settings: SpeechSettings | None
     speech_settings = speech_settings or get_speech_settings()
     recognition, synthesiser = RecognitionService(speech_settings), Synthesiser(speech_settings)
     services = IvrServices(
-        settings=settings, speech_settings=speech_settings, tokens=StreamTokens(settings.stream_token_ttl_s),
+        settings=settings, speech_settings=speech_settings, tokens=stream_tokens(settings.state_url, settings.stream_token_ttl_s),
         backend=BackendClient(settings), assistant=RasaAssistant(settings), transferrer=Transferrer(settings),
         speaker=synthesiser, open_recogniser=recognition.open_call,
         recordings_dir=speech_settings.recordings_dir if speech_settings.record_calls else None)
@@ -59,7 +60,10 @@ LOOPBACK = {"127.0.0.1", "::1"}
 def browser_grant(services: IvrServices, caller: str) -> dict:
     """A one-time stream token for a browser 'call' as ``caller`` (whoever asks has been checked)."""
     call_sid = f"BR{secrets.token_hex(16)}"
-    token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=caller.strip(), mode="browser"))
+    try:
+        token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=caller.strip(), mode="browser"))
+    except CallStateUnavailable as exc:
+        raise HTTPException(503, "系统有点忙，请稍后再打。") from exc
     return {"call_sid": call_sid, "token": token, "stream_path": "/ivr/stream"}
 
 

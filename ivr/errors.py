@@ -15,6 +15,10 @@ class StreamRefused(IvrError):
     """The stream's one-time token is missing, unknown, expired or already used."""
 
 
+class CallStateUnavailable(IvrError):
+    """The store of per-call state shared by the hotline's workers (``IVR_STATE_URL``) did not answer."""
+
+
 class AssistantUnavailable(IvrError):
     """The Rasa server did not answer in time or answered with an error."""
 

@@ -10,6 +10,7 @@ OFFER_KEYPAD = "没有听到您说话。请按键：按1用按键办理，按0�
 RECOGNITION_OFF = "现在请用电话按键。"
 NOT_HEARD = "对不起，我没听清，请再说一遍。"
 NOT_HEARD_TWICE = "我没听清。我们改用按键吧。"
+LINE_BUSY = "对不起，系统有点忙，请稍后再打。"
 ASSISTANT_DOWN = "对不起，系统有点忙。按0转人工，或者稍后再打。"
 TRANSFERRING = "好的，马上为您转人工，请稍等。"
 TRANSFER_FAILED = "对不起，现在转不过去。请稍后再打，或者拨打社区电话。"

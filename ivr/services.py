@@ -12,7 +12,7 @@ from speech.interface import CallRecognition, SpeechOutput
 from ivr.assistant import Assistant
 from ivr.backend_client import BackendClient
 from ivr.settings import IvrSettings
-from ivr.tokens import StreamTokens
+from ivr.tokens import StreamTokenStore
 from ivr.transfer import Transferrer
 
 
@@ -32,7 +32,7 @@ class IvrServices:
 
     settings: IvrSettings
     speech_settings: SpeechSettings
-    tokens: StreamTokens
+    tokens: StreamTokenStore
     backend: BackendClient
     assistant: Assistant
     transferrer: Transferrer
@@ -52,3 +52,4 @@ class IvrServices:
     async def aclose(self) -> None:
         await self.backend.aclose()
         await self.assistant.aclose()
+        self.tokens.close()

@@ -44,6 +44,9 @@ class IvrSettings(BaseSettings):
                            "clients only, any number; `make run` sets it); operators = console login required, "
                            "and only as the number of a person in the operator's scope.")
     language: str = Field("zh-CN", description="Language of Twilio's own <Say>/<Gather>.")
+    state_url: str = Field(
+        "", description="Per-call state the workers share (stream tokens): empty = this process's memory (one "
+                        "worker); redis://[:password@]host:6379/2 = Redis, for several workers behind one address.")
     stream_token_ttl_s: float = Field(120.0, gt=0, description="How long a stream token may wait for use.")
     silence_reprompt_s: float = Field(8.0, gt=0, description="Caller silence after a prompt before re-prompting.")
     max_reprompts: int = Field(2, ge=0, description="Re-prompts before offering the keypad or a person.")
@@ -76,6 +79,13 @@ class IvrSettings(BaseSettings):
         object.__setattr__(self, "service_token", self.service_token or local["IVR_SERVICE_TOKEN"])
         object.__setattr__(self, "claim_secret", self.claim_secret or local["YINLING_CLAIM_SECRET"])
         return self
+
+    @field_validator("state_url")
+    @classmethod
+    def _redis_or_nothing(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("IVR_STATE_URL is empty (this process) or a Redis URL (redis://host:6379/2)")
+        return value
 
     @field_validator("public_url", "rasa_url", "backend_url")
     @classmethod

@@ -7,8 +7,8 @@ from typing import Callable
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ivr import gather, offer_call, twiml
-from ivr.errors import BackendRefused, IvrError
+from ivr import gather, offer_call, prompts, twiml
+from ivr.errors import BackendRefused, CallStateUnavailable, IvrError
 from ivr.services import IvrServices
 from ivr.signature import verified_form
 from ivr.tokens import StreamGrant
@@ -35,7 +35,11 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
         call_sid, caller = str(form.get("CallSid", "")), str(form.get("From", ""))
         if services.settings.mode == "gather":
             return Response(await gather.first_turn(services, call_sid, caller), media_type=XML)
-        token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=caller, mode="phone"))
+        try:
+            token = services.tokens.issue(StreamGrant(call_sid=call_sid, caller=caller, mode="phone"))
+        except CallStateUnavailable as exc:
+            log.error("ivr: call %s not answered: %s", call_sid, exc)
+            return Response(twiml.say_and_hang_up(services.settings, prompts.LINE_BUSY), media_type=XML)
         return Response(twiml.connect_stream(services.settings, call_sid=call_sid, caller=caller, token=token),
                         media_type=XML)
 

@@ -17,7 +17,7 @@ from ivr.assistant import Assistant, RasaAssistant
 from ivr.backend_client import BackendClient
 from ivr.services import IvrServices
 from ivr.settings import IvrSettings
-from ivr.tokens import StreamTokens
+from ivr.tokens import stream_tokens
 from ivr.transfer import Transferrer
 from speech import ModelUnavailable, Synthesiser
 from speech.grammars import YES_NO_CN
@@ -121,7 +121,7 @@ def hotline_factory(backend, synthesiser, speech_settings):
         settings = ivr_settings(backend.url, **settings_overrides)
         twilio = TwilioRestSimulator(ACCOUNT_SID, AUTH_TOKEN)
         services = IvrServices(
-            settings=settings, speech_settings=speech_settings, tokens=StreamTokens(settings.stream_token_ttl_s),
+            settings=settings, speech_settings=speech_settings, tokens=stream_tokens(settings.state_url, settings.stream_token_ttl_s),
             backend=BackendClient(settings), assistant=assistant or RasaAssistant(settings),
             transferrer=Transferrer(settings, http_client=twilio), speaker=synthesiser,
             open_recogniser=open_recogniser, confirm_grammar=confirm_grammar)

@@ -126,3 +126,43 @@ class RasaProcesses:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+class HotlineWorker:
+    """One hotline worker as its own process (uvicorn serving ``ivr.app:create_ivr_app``, settings from
+    ``IVR_*``), the way several run behind one reverse proxy. Recognition off (keypad mode)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/ivr/stream"
+        self.log_path = log_path
+        self.env = {**os.environ, "PYTHONPATH": str(REPO), "YINLING_SPEECH_MODEL_PATH": "/nonexistent",
+                    "YINLING_SPEECH_SYNTH_WORKERS": "1", "YINLING_SPEECH_RECORD_CALLS": "false", **env}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "HotlineWorker":
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [str(REPO / ".venv" / "bin" / "python"), "-m", "uvicorn", "--factory", "ivr.app:create_ivr_app",
+                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hotline worker exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                httpx.get(self.url + "/openapi.json", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("hotline worker did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

@@ -84,3 +84,13 @@ async def test_browser_phone_can_be_turned_off(hotline_factory):
     async with hotline_factory(browser_phone=False) as line:
         assert (await line.http.get("/ivr/phone")).status_code == 404
         assert (await line.http.post("/ivr/phone/session", json={})).status_code in (404, 405)
+
+
+async def test_voice_webhook_when_the_shared_call_state_is_down_tells_the_caller_and_opens_no_stream(hotline_factory):
+    async with hotline_factory(state_url="redis://127.0.0.1:9/0") as line:
+        response = await post_webhook(line.http, AUTH_TOKEN, PUBLIC_URL, "/ivr/voice", CALL)
+    assert response.status_code == 200
+    root = ET.fromstring(response.text)
+    assert [e.tag for e in root] == ["Say", "Hangup"]
+    assert "稍后再打" in root.find("Say").text
+    assert stream_parameters(response.text) == {}
