@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import logging
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.actions.settings import BotSettings
+from observe import logs
 
 OPEN_PATHS = frozenset({"/health"})
 
@@ -36,9 +36,27 @@ def require_token(app: Sanic, token: str) -> None:
     app.register_middleware(check, "request")
 
 
+def name_the_conversation(app: Sanic) -> None:
+    """Every line logged while an action runs names its conversation (the tracker's sender id)."""
+
+    async def bind(request: Request):
+        try:
+            body = request.json if request.method == "POST" else None
+        except Exception:  # noqa: BLE001 - malformed JSON: rasa_sdk answers it; nothing to name
+            body = None
+        if isinstance(body, dict):
+            tracker = body.get("tracker") if isinstance(body.get("tracker"), dict) else {}
+            sender = body.get("sender_id") or tracker.get("sender_id")
+            logs.bind(str(sender) if sender else None)
+        return None
+
+    app.register_middleware(bind, "request")
+
+
 def build_app(settings: BotSettings) -> Sanic:
     app = create_app("bot.actions", cors_origins=None)
     require_token(app, settings.action_token)
+    name_the_conversation(app)
     return app
 
 
@@ -47,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("-p", "--port", type=int, default=5055)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = build_app(BotSettings.from_env())
+    settings = BotSettings.from_env()
+    logs.configure(settings.log_format)
+    app = build_app(settings)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
 
 

@@ -167,4 +167,6 @@ def attach_ivr(app: FastAPI, settings: IvrSettings | None = None, *,
 
     app.router.lifespan_context = both
     app.state.ivr = services
+    if hasattr(app.state, "readiness"):  # the backend's /readyz also checks the calls' shared state
+        app.state.readiness["call_state"] = services.tokens.ping
     return services

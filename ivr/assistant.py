@@ -9,6 +9,7 @@ believes. Other metadata (``channel``, ``call_sid``, ``speech_rate``) is informa
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -16,6 +17,7 @@ import httpx
 
 from ivr.errors import AssistantUnavailable
 from ivr.settings import IvrSettings
+from observe.metrics import ASSISTANT_LATENCY
 from trust import claims
 
 # Identity fields a message must not carry in the clear: only the claim says who is calling.
@@ -73,12 +75,15 @@ class RasaAssistant:
 
     async def send(self, sender: str, text: str, metadata: dict) -> list[Reply]:
         body = {"sender": sender, "message": text, "metadata": signed_metadata(self._claim_secret, sender, metadata)}
+        started = time.monotonic()
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
+            ASSISTANT_LATENCY.labels("unavailable").observe(time.monotonic() - started)
             raise AssistantUnavailable(f"Rasa did not answer properly: {exc!r}") from exc
+        ASSISTANT_LATENCY.labels("ok").observe(time.monotonic() - started)
         return parse_replies(body)
 
     async def aclose(self) -> None:

@@ -14,6 +14,7 @@ from ivr.errors import BadFrame, StreamRefused
 from ivr.messages import Dtmf, Mark, Media, Start, Stop, parse_frame
 from ivr.services import IvrServices
 from ivr.session import CallSession
+from observe import logs
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008  # websocket close code: the peer broke our rules (bad or reused token)
@@ -61,6 +62,7 @@ async def handle_stream(websocket: WebSocket, services: IvrServices) -> None:
                     log.warning("ivr: stream refused: %s", exc)
                     await websocket.close(code=POLICY_VIOLATION)
                     return
+                logs.bind(grant.call_sid)  # every line of this call from here on names it
                 session = CallSession(services, send, hang_up, grant, event.stream_sid)
                 await session.begin()
             elif session is None:

@@ -23,6 +23,7 @@ from ivr.errors import AssistantUnavailable
 from ivr.handoff import operator_number
 from ivr.keypad_actions import KeypadMenu
 from ivr.services import IvrServices
+from observe.metrics import ACTIVE_CALLS, RECOGNISER_CONFIDENCE
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def _call(services: IvrServices, call_sid: str, caller: str) -> GatherCall:
         call = GatherCall(CallLog(services.backend, call_sid), caller)
         call.log.open(caller, "phone", "gather")
         services.gather_calls[call_sid] = call
+        ACTIVE_CALLS.labels("gather").inc()
     return call
 
 
@@ -105,6 +107,8 @@ async def next_turn(services: IvrServices, form: FormData) -> str:
     elif speech and call.keypad is None:
         call.silent, call.offered = 0, False
         confidence = _confidence(form)
+        if confidence is not None:
+            RECOGNISER_CONFIDENCE.labels("gather").observe(confidence)
         call.log.turn("caller", speech, source="speech", confidence=confidence)
         limits = dialogue.Limits(0, services.settings.max_reprompts, services.settings.min_confidence)
         call.floor, action = dialogue.on_final(call.floor, speech, 1.0 if confidence is None else confidence, limits)
@@ -183,4 +187,5 @@ async def finish(services: IvrServices, call_sid: str, status: str, reason: str)
     """Twilio says the call is over: write the record's end and forget the call."""
     call = services.gather_calls.pop(call_sid, None)
     if call is not None:
+        ACTIVE_CALLS.labels("gather").dec()
         await call.log.close("transferred" if call.transferred else status, reason)

@@ -28,6 +28,7 @@ from ivr.playback import Playback
 from ivr.services import IvrServices, Recogniser
 from ivr.timing import TurnClock
 from ivr.tokens import StreamGrant
+from observe.metrics import ACTIVE_CALLS, RECOGNISER_CONFIDENCE
 
 log = logging.getLogger(__name__)
 _MAX_QUEUED_TURNS = 3  # turns waiting beyond this are key floods; the keys are recorded, not answered
@@ -58,6 +59,7 @@ class CallSession:
 
     # -- lifecycle ------------------------------------------------------------------------
     async def begin(self) -> None:
+        ACTIVE_CALLS.labels("stream").inc()
         self.log.open(self.grant.caller, "browser" if self.grant.mode == "browser" else "phone", "stream")
         if self.services.recordings_dir is not None:
             self.recorder = CallRecorder(self.services.recordings_dir, self.grant.call_sid)
@@ -80,6 +82,7 @@ class CallSession:
         if self.ended:
             return
         self.ended = True
+        ACTIVE_CALLS.labels("stream").dec()
         if self._worker is not None:
             self._worker.cancel()
         if self._listener is not None:  # the audio already received is heard out, then recognition ends
@@ -152,6 +155,7 @@ class CallSession:
     def _on_final(self, utterance: FinalUtterance, clock: TurnClock) -> None:
         self.floor, action = dialogue.on_final(self.floor, utterance.text, utterance.confidence, self.limits)
         if utterance.text:
+            RECOGNISER_CONFIDENCE.labels("stream").observe(utterance.confidence)
             self._log_caller(utterance)
         if self.keypad_mode:
             return

@@ -17,6 +17,8 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 
+from observe.metrics import TURN_LATENCY
+
 log = logging.getLogger("ivr.timing")
 now = time.monotonic
 
@@ -40,5 +42,7 @@ class TurnClock:
         if self.first_audio:
             return
         self.first_audio = now()
+        if self.endpoint:
+            TURN_LATENCY.observe(self.first_audio - self.endpoint)
         if self.endpoint and log.isEnabledFor(logging.DEBUG):
             log.debug(json.dumps(asdict(self)))

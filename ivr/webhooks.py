@@ -12,6 +12,7 @@ from ivr.errors import BackendRefused, CallStateUnavailable, IvrError
 from ivr.services import IvrServices
 from ivr.signature import verified_form
 from ivr.tokens import StreamGrant
+from observe import logs
 
 log = logging.getLogger(__name__)
 XML = "application/xml"
@@ -33,6 +34,7 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
         if form is None:
             return forbidden()
         call_sid, caller = str(form.get("CallSid", "")), str(form.get("From", ""))
+        logs.bind(call_sid)
         if services.settings.mode == "gather":
             return Response(await gather.first_turn(services, call_sid, caller), media_type=XML)
         try:
@@ -50,6 +52,7 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
         if form is None:
             return forbidden()
         call_sid, twilio_status = str(form.get("CallSid", "")), str(form.get("CallStatus", ""))
+        logs.bind(call_sid)
         body: dict = {"twilio_status": twilio_status[:20]}
         if str(form.get("CallDuration", "")).isdigit():
             body["duration_s"] = int(form["CallDuration"])
@@ -77,6 +80,7 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
         form = await verified_form(request, services.settings)
         if form is None:
             return forbidden()
+        logs.bind(str(form.get("CallSid", "")))
         return Response(await gather.next_turn(services, form), media_type=XML)
 
     @router.post("/offer-call")

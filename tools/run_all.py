@@ -48,12 +48,14 @@ class Ports:
     actions: int = 5055
     rasa_host: str = "127.0.0.1"
     rasa: int = 5005
+    metrics: int = 9464  # the backend's Prometheus listener, loopback (YINLING_METRICS_HOST to change)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Ports":
         return cls(env.get("YINLING_HOST", "127.0.0.1"), int(env.get("YINLING_PORT", "8000")),
                    env.get("YINLING_ACTIONS_HOST", "127.0.0.1"), int(env.get("YINLING_ACTIONS_PORT", "5055")),
-                   env.get("YINLING_RASA_HOST", "127.0.0.1"), int(env.get("YINLING_RASA_PORT", "5005")))
+                   env.get("YINLING_RASA_HOST", "127.0.0.1"), int(env.get("YINLING_RASA_PORT", "5005")),
+                   int(env.get("YINLING_METRICS_PORT", "9464")))
 
 
 def secrets_for(env: Mapping[str, str]) -> dict[str, str]:
@@ -80,6 +82,7 @@ def child_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
                IVR_BACKEND_URL=backend, YINLING_RASA_URL=rasa, IVR_RASA_URL=rasa,
                YINLING_ACTIONS_URL=f"http://127.0.0.1:{ports.actions}/webhook")
     out.setdefault("IVR_PUBLIC_URL", backend)
+    out["YINLING_METRICS_PORT"] = str(ports.metrics)
     out.setdefault("IVR_BROWSER_PHONE", "local")  # the local demo: loopback clients only (ivr/app.py)
     return out
 

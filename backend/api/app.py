@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from backend.api import errors
+from backend.api import errors, health
 from backend.api.middleware import BodySizeLimit, SecurityHeaders
 from backend.api.routes import (auth, calls, certificates, dispatch, family, fulfilment, intake, orders, persons,
                                 reference, transfers)
@@ -30,9 +30,5 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(certificates.public_router, dependencies=ids)  # verification by code, no login
-
-    @app.get("/health", tags=["health"])
-    def health():
-        return {"status": "ok", "policy": state.policy.name, "database": state.engine.dialect.name}
-
+    health.install(app, state)
     return app

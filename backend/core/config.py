@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = Field("", description="URL the outside world uses, for links in PDFs")
     rasa_url: str = Field("http://127.0.0.1:5005", description="the assistant (Rasa REST channel) the family chat talks to")
+    metrics_host: str = Field("127.0.0.1", description="where the Prometheus metrics listener binds (loopback "
+                              "unless configured)")
+    metrics_port: int = Field(0, ge=0, description="the metrics listener's port; 0 = no metrics listener")
+    log_format: str = Field("text", pattern="^(text|json)$", description="text, or json: one object per line")
+    bot_outbox: Path = Field(REPO_ROOT / "var" / "bot_outbox.jsonl", description="the action server's outbox "
+                             "(YINLING_BOT_OUTBOX), counted by the metrics")
     dispatch_interval_seconds: float = Field(15.0, description="auto-dispatch pass every N s; 0 turns it off")
     # Text messages (offers, confirmations, reminders) through Twilio; unset: they wait in the outbox.
     twilio_account_sid: str = Field("", description="Twilio account of the SMS REST calls (AC…)")

@@ -14,6 +14,7 @@ from backend.core.db import unit_of_work
 from backend.matching.dispatch import tick
 from backend.messaging import outbox, sms, voice
 from backend.models.base import utcnow
+from observe.metrics import DISPATCH_OUTCOMES, DISPATCH_PASSES
 
 log = logging.getLogger("yinling.dispatch")
 
@@ -42,10 +43,14 @@ async def _loop(state: AppState, interval: float) -> None:
     while True:
         try:
             report = await run_in_threadpool(run_once, state)
+            DISPATCH_PASSES.labels("ok").inc()
+            for outcome in ("offered", "timed_out", "escalated"):
+                DISPATCH_OUTCOMES.labels(outcome).inc(len(getattr(report, outcome)))
             if report.offered or report.timed_out or report.escalated:
                 log.info("dispatch: offered %s, timed out %s, escalated %s",
                          report.offered, report.timed_out, report.escalated)
         except Exception:  # a failed pass is retried on the next one; nothing is half-written
+            DISPATCH_PASSES.labels("failed").inc()
             log.exception("dispatch pass failed")
         try:
             await run_in_threadpool(messages_once, state, sender, caller)

@@ -35,6 +35,8 @@ class BotSettings:
     """Checks the caller claims the front doors sign (YINLING_CLAIM_SECRET); empty = nobody is verified."""
     action_token: str = ""
     """What the Rasa server must send as ``Authorization: Bearer …`` (YINLING_ACTION_TOKEN; bot/action_server.py)."""
+    log_format: str = "text"
+    """text, or json: one object per line, each naming its conversation (YINLING_LOG_FORMAT; observe/logs.py)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "BotSettings":
@@ -54,4 +56,5 @@ class BotSettings:
             action_token=values["YINLING_ACTION_TOKEN"],
             outbox_path=Path(env.get("YINLING_BOT_OUTBOX", str(REPO_ROOT / "var" / "bot_outbox.jsonl"))),
             timeout_s=float(env.get("YINLING_BOT_TIMEOUT", "3")),
+            log_format=env.get("YINLING_LOG_FORMAT", "text"),
         )

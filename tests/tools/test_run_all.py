@@ -63,7 +63,7 @@ def stack(tmp_path_factory):
     if reason:
         unavailable(reason)
     work = tmp_path_factory.mktemp("make-run")
-    ports = run_all.Ports(backend=free_port(), actions=free_port(), rasa=free_port())
+    ports = run_all.Ports(backend=free_port(), actions=free_port(), rasa=free_port(), metrics=free_port())
     base = {k: v for k, v in os.environ.items() if not k.startswith(("YINLING_", "IVR_"))}
     base.update(DATABASE_URL=f"sqlite:///{work / 'yinling.db'}", YINLING_SECRETS_FILE=str(work / "secrets.env"),
                 YINLING_BOT_OUTBOX=str(work / "outbox.jsonl"), YINLING_DISPATCH_INTERVAL_SECONDS="0",

@@ -16,6 +16,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from observe import logs
 from trust import claims
 from web.family.deps import authenticate_detached
 
@@ -51,6 +52,7 @@ def bot_messages(raw: list) -> tuple[list[dict], list[dict]]:
 
 async def ask_assistant(rasa_url: str, claim_secret: str, person_id: int, text: str) -> list:
     sender = f"family-{person_id}"
+    logs.bind(sender)
     claim = claims.sign(claim_secret, conversation_id=sender, channel="chat", person_id=person_id)
     payload = {"sender": sender, "message": text, "metadata": {"channel": "chat", claims.METADATA_KEY: claim}}
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
