@@ -89,3 +89,6 @@ class BackendClient:
     async def decline(self, order_id: int, volunteer_id: int) -> dict:
         return await self._request("POST", f"/orders/{int(order_id)}/decline",
                                    json={"volunteer_id": volunteer_id, "channel": "phone"})
+
+    async def phone_visit(self, phone: str, key: str) -> dict:
+        return await self._request("POST", "/volunteers/phone-visit", json={"phone": phone}, key=key)

@@ -3,7 +3,7 @@ used when recognition is unavailable or failed twice in a row. Pure functions, n
 
 During the conversation: 1 yes, 2 no, * repeat, # slower, 0 a person; other digits are passed
 on as the digit itself (choosing "第几个" in a list). The menu books a common service, reads the
-balance, the star level or the last order; every step repeats on *, slows on #, hands off on 0.
+balance, the star level or the last order, checks a volunteer in or out (5); every step repeats on *, slows on #, hands off on 0.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class Ask:
 
 @dataclass(frozen=True)
 class Query:
-    kind: Literal["balance", "stars", "last_order"]
+    kind: Literal["balance", "stars", "last_order", "visit"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Slower:
 
 
 Outcome = Union[Ask, Query, Book, Dropped, Handoff, Slower]
-_QUERIES = {"2": "balance", "3": "stars", "4": "last_order"}
+_QUERIES = {"2": "balance", "3": "stars", "4": "last_order", "5": "visit"}  # 5: a volunteer at the door
 
 
 def _choice(digit: str, count: int) -> int | None:

@@ -79,6 +79,8 @@ class KeypadMenu:
 
     async def _query(self, kind: str) -> str:
         backend = self.services.backend
+        if kind == "visit":
+            return await self._visit()
         try:
             person = await self._caller()
             if person is None:
@@ -93,6 +95,20 @@ class KeypadMenu:
             return exc.message or prompts.KEYPAD_BACKEND_DOWN
         except IvrError:
             return prompts.KEYPAD_BACKEND_DOWN
+
+    async def _visit(self) -> str:
+        """Check the calling volunteer in or out: the backend goes by the number Twilio reported (a phone
+        check-in has no position, so the service waits for an operator's review before it is credited)."""
+        if not self.caller:
+            return prompts.KEYPAD_NOT_REGISTERED
+        try:
+            done = await self.services.backend.phone_visit(self.caller, key=f"ivr-{self.call_sid}-visit")
+        except BackendRefused as exc:
+            return exc.message or prompts.KEYPAD_BACKEND_DOWN
+        except IvrError:
+            return prompts.KEYPAD_BACKEND_DOWN
+        self.log.event("order", f"phone {done['action']}", order_id=done["order_id"])
+        return done["message"]
 
     def _describe_last(self, orders: list[dict]) -> str:
         if not orders:

@@ -18,7 +18,7 @@ CALL_OPERATOR = "请拨打{number}找工作人员。"
 GOODBYE = "谢谢您的来电，再见。"
 SLOWER = "好的，我说慢一点。"
 
-KEYPAD_MENU = "约服务请按1，查时间币请按2，查星级请按3，听最近的预约请按4，转人工请按0。"
+KEYPAD_MENU = "约服务请按1，查时间币请按2，查星级请按3，听最近的预约请按4，志愿者上门签到签退请按5，转人工请按0。"
 KEYPAD_PICK_SERVICE = "请选择服务：{choices}。"
 KEYPAD_PICK_DAY = "哪天？今天按1，明天按2，后天按3。"
 KEYPAD_PICK_PART = "上午按1，下午按2。"

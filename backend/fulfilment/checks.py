@@ -17,6 +17,7 @@ class VisitFacts:
     check_out_distance_m: float | None
     overlapping_order_ids: tuple[int, ...]
     minutes_same_day_before: int  # other services of this volunteer on the same local day
+    position_missing: bool = False  # checked in or out by phone from the registered number: presence unmeasured
 
 
 Finding = tuple[str, str]
@@ -64,7 +65,16 @@ def over_daily_maximum(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
     return [("daily_maximum", f"{minutes:.0f} min served that day, over {limit} min")] if minutes > limit else []
 
 
-CHECKS = (missing_check_in, far_from_address, implausible_duration, overlaps_other_service, over_daily_maximum)
+def unmeasured_presence(f: VisitFacts, _p: PolicyProfile) -> list[Finding]:
+    """A phone check-in or check-out proves the registered number called, not that anyone was at the door:
+    lower assurance, so an operator looks (a follow-up call to the elder settles it)."""
+    if not f.position_missing:
+        return []
+    return [("phone_presence", "checked in or out by phone from the registered number: no position taken")]
+
+
+CHECKS = (missing_check_in, far_from_address, implausible_duration, overlaps_other_service, over_daily_maximum,
+          unmeasured_presence)
 
 
 def findings(facts: VisitFacts, policy: PolicyProfile) -> list[Finding]:

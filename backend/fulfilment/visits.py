@@ -29,12 +29,12 @@ def _own_order(session: Session, order_id: int, volunteer_id: int) -> Order:
 
 def distance_m(order: Order, lat: float, lon: float) -> float | None:
     """Metres from the order's address to (lat, lon); None when the address has no position."""
-    if order.lat is None:
+    if order.lat is None or lat is None or lon is None:
         return None
     return haversine_km(order.lat, order.lon, lat, lon) * 1000
 
 
-def check_in(session: Session, order_id: int, volunteer_id: int, *, lat: float, lon: float, at: datetime,
+def check_in(session: Session, order_id: int, volunteer_id: int, *, lat: float | None, lon: float | None, at: datetime,
              channel: str = "phone") -> Order:
     check_coordinates(lat, lon)
     order = _own_order(session, order_id, volunteer_id)
@@ -48,7 +48,7 @@ def check_in(session: Session, order_id: int, volunteer_id: int, *, lat: float, 
     return order
 
 
-def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float, lon: float, at: datetime,
+def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float | None, lon: float | None, at: datetime,
               policy: PolicyProfile, tz: str, channel: str = "phone") -> Order:
     """Record the check-out, run every check, then credit the service or hold it for review."""
     check_coordinates(lat, lon)
@@ -68,7 +68,8 @@ def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float,
         planned_minutes=order.duration_minutes, check_in_at=visit.check_in_at, check_out_at=at,
         check_in_distance_m=visit.check_in_distance_m, check_out_distance_m=distance_m(order, lat, lon),
         overlapping_order_ids=_overlapping(session, volunteer_id, order.id, visit.check_in_at, at),
-        minutes_same_day_before=_same_day_minutes(session, volunteer_id, order.id, at, tz))
+        minutes_same_day_before=_same_day_minutes(session, volunteer_id, order.id, at, tz),
+        position_missing=lat is None or (visit.check_in_at is not None and visit.check_in_lat is None))
     problems = findings(facts, policy)
     actor = f"person:{volunteer_id}"
     if order.state == states.CHECKED_IN:

@@ -17,7 +17,7 @@ from backend.calls import records
 from backend.core.db import unit_of_work
 from backend.fulfilment.visits import check_in
 from backend.matching.dispatch import accept
-from backend.models import FamilyLink, Person
+from backend.models import FamilyLink, Order, Person
 from backend.orders import states
 from backend.orders.assign import assign_volunteer
 from backend.orders.paper_csv import COLUMNS
@@ -136,6 +136,16 @@ def accepted(world, which, *, checked_in=False):
     return {"order_id": order_id}, {"volunteer_id": vol, "lat": 32.066, "lon": 118.781, "at": at.isoformat()}
 
 
+def phone_visit(world, which):
+    """An accepted order starting in half an hour; the hotline names its volunteer's number."""
+    params, body = accepted(world, which)
+    with _s(world) as s:
+        order = s.get(Order, params["order_id"])
+        order.start_at = datetime.now(timezone.utc) + timedelta(minutes=30)
+        order.end_at = order.start_at + timedelta(minutes=order.duration_minutes)
+        return {}, {"phone": s.get(Person, body["volunteer_id"]).phone}
+
+
 def completed(body):
     return lambda world, which: ({"order_id": w.completed_order(world, which)}, body)
 
@@ -198,6 +208,7 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         CALLERS, lambda world, which: ({"order_id": w.open_order(world, which)}, {"volunteer_id": volunteer(world, which)})),
     ("POST", f"{API}/orders/{{order_id}}/decline"): Action(CALLERS, assigned),
     ("POST", f"{API}/orders/{{order_id}}/check-in"): Action(CALLERS, accepted),
+    ("POST", f"{API}/volunteers/phone-visit"): Action(frozenset({SERVICE}), phone_visit),
     ("POST", f"{API}/orders/{{order_id}}/check-out"): Action(
         CALLERS, lambda world, which: accepted(world, which, checked_in=True)),
     ("POST", f"{API}/orders/{{order_id}}/rating"): Action(CALLERS, rating, 201),

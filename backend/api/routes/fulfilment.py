@@ -7,11 +7,12 @@ from backend.access import followups, permit, scope
 from backend.access import orders as order_actions
 from backend.api.deps import CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, SettingsDep, once
 from backend.api.routes.orders import order_public
-from backend.api.schemas.fulfilment import (FollowUpDone, FollowUpPublic, Location, RatingCreate, RatingPublic,
-                                            ReviewDecision)
+from backend.api.schemas.fulfilment import (FollowUpDone, FollowUpPublic, Location, PhoneVisit, PhoneVisitPublic,
+                                            RatingCreate, RatingPublic, ReviewDecision)
 from backend.api.schemas.orders import OrderPublic
 from backend.fulfilment import ratings, review, visits
 from backend.models import Order, Station
+from backend.volunteers import door
 
 router = APIRouter(tags=["fulfilment"])
 
@@ -39,6 +40,20 @@ def check_out(order_id: int, body: Location, session: SessionDep, caller: Caller
                    detail={"volunteer_id": body.volunteer_id, "state": order.state})
         return order_public(session, order)
     return once(session, caller, f"orders.check_out.{order_id}", key, body, work)
+
+
+@router.post("/volunteers/phone-visit", response_model=PhoneVisitPublic)
+def phone_visit(body: PhoneVisit, session: SessionDep, caller: CallerDep, policy: PolicyDep, settings: SettingsDep,
+                now: NowDep, key: IdempotencyKey = None):
+    """The hotline's check-in or check-out for the volunteer whose registered number is calling (no position:
+    the service is held for review)."""
+    permit(caller, "order.phone_visit")
+
+    def work():
+        done = door.by_phone(session, body.phone, at=now, policy=policy, tz=settings.timezone)
+        return PhoneVisitPublic(action=done.action, order_id=done.order.id, state=done.order.state,
+                                message=done.message)
+    return once(session, caller, "volunteers.phone_visit", key, body, work)
 
 
 @router.post("/orders/{order_id}/rating", response_model=RatingPublic, status_code=201)

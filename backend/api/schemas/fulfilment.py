@@ -97,3 +97,15 @@ class FollowUpPublic(BaseModel):
 
 class FollowUpDone(BaseModel):
     outcome: Text(1000, min_length=1, multiline=True)
+
+
+class PhoneVisit(BaseModel):
+    """A volunteer called the hotline from this number to check in or out (the hotline heard the number)."""
+    phone: str = Field(min_length=3, max_length=32)
+
+
+class PhoneVisitPublic(BaseModel):
+    action: str  # checked_in | checked_out
+    order_id: int
+    state: str
+    message: str
