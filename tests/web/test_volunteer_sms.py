@@ -57,3 +57,21 @@ def test_an_offer_by_sms_accepted_through_its_link_confirms_to_the_elder(web_app
 def test_an_unknown_short_link_says_so_in_chinese(web_app, page):
     page.goto(web_app.url + "/v/zzzzzzzz")
     assert "这个链接打不开" in page.text_content("h1")
+
+
+def test_the_console_order_page_lists_the_orders_messages(web_app, page):
+    twilio = TwilioSmsSimulator()
+    home = vw.place()
+    elder_id = vw.elder(web_app, home, name="周秀珍")
+    _volunteer_id, phone = vw.volunteer(web_app, vw.north_of(home, 300), name="吴志明")
+    order_id = vw.open_order(web_app, elder_id, offer=True)
+    twilio.outage(1)
+    _messages_out(web_app, twilio)  # Twilio is down: the offer waits in the outbox
+    page.goto(web_app.url + "/console/login")
+    page.fill("#username", "city_admin")
+    page.fill("#password", "yinling-demo-1")
+    page.click("button[type=submit]")
+    page.goto(f"{web_app.url}/console/orders/{order_id}")
+    line = page.locator("ul.messages li").first.text_content()
+    assert "派单通知（短信）给 吴志明" in line and "等待发送" in line and "试了" not in line
+    assert "愿意去请点" in line and "陪伴聊天" in line

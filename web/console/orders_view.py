@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.access.orders import FIELD_ZH  # one wording for the audit entry and the page
 from backend.catalogue.catalogue import list_services
+from backend.messaging import outbox
 from backend.models import Anomaly, Call, CallEvent, Offer, Order, OrderEvent, OrderTransition, Rating, Station
 from backend.orders import states
 from web.console.deps import ConsoleOperator
@@ -37,6 +38,8 @@ ANOMALY_DETAIL_ZH = (
     (re.compile(r"(\d+) min served that day, over (\d+) min"), "当天共服务{0}分钟，超过上限{1}分钟"),
 )
 LEGACY_DISPATCH = re.compile(r"(人工)?派单给志愿者(\d+)（得分([\d.]+)）")
+MESSAGE_ZH = {"offer": "派单通知", "confirmation": "接单确认", "reminder": "上门提醒", "sms": "短信", "call": "电话",
+              "pending": "等待发送", "sent": "已发出", "failed": "发送失败"}
 OFFER_ZH = {"pending": "等待接单", "accepted": "已接单", "declined": "已婉拒", "timed_out": "超时未回复",
             "withdrawn": "已收回"}
 COLUMN_LIMIT = 50
@@ -123,6 +126,7 @@ class OrderFacts:
     ratings: list[Rating]
     calls: list[Call]
     station: Station
+    messages: list[OrderMessage] = field(default_factory=list)  # the outbox's texts and offer calls
 
 
 def _shown(name: str, value, tz: str):
@@ -146,4 +150,5 @@ def order_facts(session: Session, order: Order, tz: str) -> OrderFacts:
     ratings = list(session.scalars(select(Rating).where(Rating.order_id == order.id).order_by(Rating.id)))
     calls = list(session.scalars(select(Call).join(CallEvent, CallEvent.call_id == Call.id)
                                  .where(CallEvent.order_id == order.id, CallEvent.kind == "order").distinct()))
-    return OrderFacts(transitions, corrections, offers, anomalies, ratings, calls, session.get(Station, order.station_id))
+    return OrderFacts(transitions, corrections, offers, anomalies, ratings, calls, session.get(Station, order.station_id),
+                      outbox.for_order(session, order.id))

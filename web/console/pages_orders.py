@@ -53,13 +53,15 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
     if order.state in ASSIGNABLE:
         ranked = ranked_candidates(session, order, policy=policy, tz=tools["tz"])[:CANDIDATE_LIMIT]
     names = tools["names"].load([order.recipient_id, order.volunteer_id, order.requested_by_id,
-                                 *(r.candidate.person_id for r in ranked), *(o.volunteer_id for o in facts.offers)])
+                                 *(r.candidate.person_id for r in ranked), *(o.volunteer_id for o in facts.offers),
+                                 *(m.person_id for m in facts.messages)])
     visible = {r.candidate.person_id: in_scope(session, current, names.person(r.candidate.person_id).station_id)
                for r in ranked}
     return {**tools, "order": order, "facts": facts, "ranked": ranked, "candidate_in_scope": visible,
             "state_zh": states.STATE_ZH, "services": list_services(session),
             "service_names": view.service_names(session), "channel_zh": view.CHANNEL_ZH,
             "channel_of": view.transition_channel, "reason_of": view.transition_reason, "offer_zh": view.OFFER_ZH,
+            "message_zh": view.MESSAGE_ZH,
             "anomaly_zh": view.ANOMALY_ZH, "anomaly_text": view.anomaly_text,
             "can_release": order.state == states.REQUESTED, "can_assign": order.state in ASSIGNABLE,
             "can_correct": order.state in CORRECTABLE, "can_cancel": order.state in states.CANCELLABLE,
