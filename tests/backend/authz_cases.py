@@ -303,6 +303,8 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         "the session's own volunteer's order (tests/web/test_volunteer_day.py)", "volunteer"),
     ("POST", "/volunteer/services/{order_id}/rating"): Outside(
         "the session's own volunteer's order (tests/web/test_volunteer_day.py)", "volunteer"),
+    ("POST", "/volunteer/me/offer-by"): Outside("the session's own volunteer (tests/web/test_volunteer_account.py)",
+                                              "volunteer"),
     ("POST", "/volunteer/certificate"): Outside("the session's own volunteer (tests/web/test_volunteer_day.py)",
                                                 "volunteer"),
 }

@@ -102,3 +102,25 @@ def test_a_family_member_or_an_elder_cannot_log_in_as_a_volunteer(web_app, brows
         assert page.url.startswith(web_app.url + "/volunteer/login")
     finally:
         context.close()
+
+
+def test_a_volunteer_chooses_calls_for_offers_and_a_forged_choice_stores_nothing(web_app, browser):
+    from backend.models import VolunteerProfile
+    volunteer_id, phone = vw.volunteer(web_app, vw.place())
+    context = vw.phone_context(browser)
+    page = context.new_page()
+    try:
+        vw.login(page, web_app.url, phone)
+        page.goto(web_app.url + "/volunteer/me")
+        assert page.is_checked("input[name=offer_by][value=sms]")
+        page.check("input[name=offer_by][value=call]")
+        page.click("form[action='/volunteer/me/offer-by'] button")
+        assert "已保存" in page.text_content("[role=status]")
+        assert page.is_checked("input[name=offer_by][value=call]")
+        page.eval_on_selector("input[name=offer_by][value=sms]", "el => { el.value = 'fax'; el.checked = true; }")
+        page.click("form[action='/volunteer/me/offer-by'] button")
+        assert "请选择短信或电话" in page.text_content("[role=alert]")
+        with vw.db(web_app) as s:
+            assert s.get(VolunteerProfile, volunteer_id).offer_by == "call"
+    finally:
+        context.close()

@@ -16,6 +16,7 @@ ACTION_ZH = {
     "volunteer.login": "志愿者登录", "volunteer.logout": "志愿者退出", "volunteer.register": "志愿者网页登记",
     "volunteer.accept": "志愿者网页接单", "volunteer.decline": "志愿者网页婉拒", "volunteer.check_in": "志愿者上门签到",
     "volunteer.check_out": "志愿者上门签退", "volunteer.rate": "志愿者评价老人", "volunteer.certificate": "志愿者下载服务证明",
+    "volunteer.offer_by": "志愿者设置接单通知方式",
     "call.review": "通话审核通过", "call.flag": "通话标记有问题",
     "chat.review": "聊天审核通过", "chat.flag": "聊天标记有问题",
     "handoff.create": "请求转人工", "handoff.claim": "认领转人工请求", "handoff.call_back": "回电记录",
