@@ -5,8 +5,10 @@ PY    ?= python3.11
 VENV  := .venv
 VBOT  := .venv-bot
 APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-utils nodejs
+# The production layout's servers (make run-prod): PostgreSQL, Redis and the reverse proxy, from Debian.
+PROD_APT_PACKAGES := postgresql redis-server haproxy
 
-.PHONY: run test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr speech-model whisper-model test-voice clean
+.PHONY: run run-prod sysdeps-prod test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr speech-model whisper-model test-voice clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
@@ -14,6 +16,16 @@ var/.sysdeps: Makefile
 	  command -v npm >/dev/null 2>&1 || echo npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "[sysdeps] installing:" $$missing; \
+	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p var && touch $@
+
+sysdeps-prod: var/.sysdeps-prod
+var/.sysdeps-prod: Makefile
+	@missing=$$(for p in $(PROD_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "[sysdeps-prod] installing:" $$missing; \
 	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
@@ -84,6 +96,11 @@ test-bot: env env-bot bot-model
 
 run: sysdeps env env-bot bot-model web-assets
 	$(VENV)/bin/python tools/run_all.py
+
+# The production layout on loopback (docs/deployment.md): HAProxy in front of two backend workers, two Rasa
+# servers and two action servers, on PostgreSQL and Redis (the machine's running servers).
+run-prod: sysdeps sysdeps-prod env env-bot bot-model web-assets
+	$(VENV)/bin/python tools/run_prod.py
 
 bench: sysdeps env
 	$(VENV)/bin/python -m bench.ledger_bench

@@ -1,0 +1,50 @@
+"""tools/run_prod.py's plan, before anything starts: the proxy's configuration is one HAProxy accepts and
+binds loopback only, each worker has its own port, only the first runs the dispatcher, and everything
+shared lives in PostgreSQL and Redis."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.availability import unavailable
+from tools.run_all import Ports
+from tools.run_prod import Layout, haproxy_config, processes, prod_env
+
+
+def test_haproxy_config__is_valid_and_binds_loopback_only(tmp_path):
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not shutil.which(haproxy):
+        unavailable("no haproxy (make sysdeps-prod)")
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config(Layout(Ports())))
+    check = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    binds = [line.split()[1] for line in config.read_text().splitlines() if line.strip().startswith("bind ")]
+    assert binds == ["127.0.0.1:8000", "127.0.0.1:5005", "127.0.0.1:5055"]
+    servers = [line.split()[2] for line in config.read_text().splitlines() if line.strip().startswith("server ")]
+    assert servers == ["127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:5006", "127.0.0.1:5007",
+                       "127.0.0.1:5056", "127.0.0.1:5057"]
+
+
+def test_processes__one_port_each_and_one_dispatcher():
+    plan = processes(Layout(Ports()))
+    assert [service.name for service, _ in plan] == ["actions-1", "actions-2", "rasa-1", "rasa-2",
+                                                     "backend-1", "backend-2"]
+    backends = {service.name: extra for service, extra in plan if service.name.startswith("backend")}
+    assert [extra["YINLING_PORT"] for extra in backends.values()] == ["8001", "8002"]
+    assert [extra["YINLING_METRICS_PORT"] for extra in backends.values()] == ["9464", "9465"]
+    assert backends["backend-2"]["YINLING_DISPATCH_INTERVAL_SECONDS"] == "0"
+    rasa = [service.command for service, _ in plan if service.name.startswith("rasa")]
+    assert all("127.0.0.1" in command and "--enable-api" not in command for command in rasa)
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "YINLING_TRACKER_STORE_URL"])
+def test_prod_env__records_and_conversations_in_postgresql(name):
+    env = prod_env({"YINLING_SECRETS_FILE": "/nonexistent/secrets.env", **{n: "x" * 20 for n in (
+        "YINLING_SECRET_KEY", "YINLING_SERVICE_TOKEN", "IVR_SERVICE_TOKEN", "YINLING_CLAIM_SECRET",
+        "YINLING_ACTION_TOKEN")}}, Layout(Ports()))
+    assert env[name].startswith("postgresql")
+    assert env["YINLING_LOCK_STORE"] == "redis" and env["IVR_STATE_URL"].startswith("redis://127.0.0.1")
+    assert env["YINLING_RASA_URL"] == "http://127.0.0.1:5005" and env["YINLING_LOG_FORMAT"] == "json"
