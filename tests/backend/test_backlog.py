@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from backend.core.backlog import BacklogCollector
 from backend.core.db import make_engine, make_session_factory, unit_of_work
+from backend.models import OrderMessage
 from backend.models.base import utcnow
 from backend.orders.service import NewOrder, create_order
 from tests.backend.matching.conftest import build_world, tomorrow_at
@@ -34,6 +35,7 @@ def test_backlog__counts_orders_by_queue_escalations_ledger_entries_and_the_outb
                                               actor="service"), policy=state.policy, now=utcnow(),
                                today=utcnow().date()) for hour in (9, 14)]
         orders[0].escalated_at = utcnow()
+        session.add(OrderMessage(order_id=orders[1].id, to_phone="+8613900000000", kind="offer", body="测试"))
         first_is_open = orders[0].state == "open"
     outbox.write_text('{"key": "a"}\n{"key": "b"}\n')
     outbox.with_name("bot_outbox.refused.jsonl").write_text('{"key": "c"}\n')
@@ -44,6 +46,7 @@ def test_backlog__counts_orders_by_queue_escalations_ledger_entries_and_the_outb
     assert sum(waiting.values()) - sum(before[f"yinling_orders_waiting{{state={s}}}"] for s in waiting) == 2
     assert after["yinling_orders_escalated"] == before["yinling_orders_escalated"] + (1 if first_is_open else 0)
     assert after["yinling_ledger_entries_total"] >= before["yinling_ledger_entries_total"] >= 0
+    assert after["yinling_sms_outbox{status=pending}"] == before["yinling_sms_outbox{status=pending}"] + 1
     assert after["yinling_bot_outbox_backlog{kind=pending}"] == 2
     assert after["yinling_bot_outbox_backlog{kind=refused}"] == 1
 
