@@ -87,8 +87,10 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
     async def offer_call_started(request: Request, message: int) -> Response:
         """Twilio placed the outbox's offer call and the volunteer answered: read the offer."""
         services = get_services(request)
-        if await verified_form(request, services.settings) is None:
+        form = await verified_form(request, services.settings)
+        if form is None:
             return forbidden()
+        logs.bind(str(form.get("CallSid", "")))
         return Response(await offer_call.first(services, message), media_type=XML)
 
     @router.post("/offer-call/answer")
@@ -97,6 +99,7 @@ def build_webhooks(get_services: Callable[[Request], IvrServices]) -> APIRouter:
         form = await verified_form(request, services.settings)
         if form is None:
             return forbidden()
+        logs.bind(str(form.get("CallSid", "")))
         return Response(await offer_call.answer(services, message, try_, form, str(form.get("CallSid", ""))),
                         media_type=XML)
 
