@@ -83,9 +83,12 @@ class ConversationStore:
                 "YINLING_LOCK_STORE_DB": str(self.lock_db), "YINLING_LOCK_STORE_PASSWORD": self.lock_password}
 
     def prepare(self) -> None:
-        """Create the SQLite file's folder (Rasa creates the file and its table, not the folder)."""
+        """Create the SQLite file's folder, and the file readable by its owner only (conversations carry
+        callers' claims); Rasa creates the table."""
         if self.tracker_url.startswith("sqlite:///"):
-            Path(self.tracker_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(self.tracker_url[len("sqlite:///"):])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600, exist_ok=True)
 
 
 def prune(store: ConversationStore, now: float | None = None) -> int:

@@ -92,6 +92,12 @@ def test_prune__deletes_whole_conversations_idle_past_retention_and_keeps_the_re
     store.engine.dispose()
 
 
+def test_prepare__the_sqlite_file_is_its_owners_only(tmp_path):
+    path = tmp_path / "var" / "conversations.db"
+    ConversationStore(tracker_url=f"sqlite:///{path}").prepare()
+    assert path.exists() and path.stat().st_mode & 0o777 == 0o600
+
+
 def test_prune__a_store_rasa_has_not_created_yet_has_nothing_to_prune(tmp_path):
     store = ConversationStore(tracker_url=f"sqlite:///{tmp_path / 'conversations.db'}")
     assert prune(store) == 0
