@@ -80,14 +80,14 @@ parse:
 
 # Every real dependency is built or expected here, so a missing one fails its tests instead of skipping them.
 test: export YINLING_TESTS_REQUIRE_ALL = 1
-test: sysdeps env env-bot bot-model web-assets whisper-model test-voice
+test: sysdeps sysdeps-prod env env-bot bot-model web-assets whisper-model test-voice
 	@status=0; \
 	$(VENV)/bin/python -m pytest --ignore=tests/bot || status=$$?; \
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot || status=$$?; \
 	exit $$status
 
 test-app: export YINLING_TESTS_REQUIRE_ALL = 1
-test-app: sysdeps env env-bot bot-model web-assets whisper-model test-voice
+test-app: sysdeps sysdeps-prod env env-bot bot-model web-assets whisper-model test-voice
 	$(VENV)/bin/python -m pytest --ignore=tests/bot
 
 test-bot: export YINLING_TESTS_REQUIRE_ALL = 1

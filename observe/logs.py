@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 conversation: contextvars.ContextVar[str] = contextvars.ContextVar("conversation", default="-")
 PHONE = re.compile(r"(?:\+|%2B)?\d{11,15}")  # a mainland mobile is 11 digits, with +86 13
+HEALTH_CHECK = re.compile(r'"GET /(?:readyz|livez) ')
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(conversation)s] %(message)s"
 
 
@@ -41,6 +42,13 @@ class ConversationFilter(logging.Filter):
         return True
 
 
+class QuietHealthChecks(logging.Filter):
+    """Drops the access lines of the proxy's health checks (every worker is asked every second)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "uvicorn.access" and HEALTH_CHECK.search(record.getMessage()))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
@@ -56,6 +64,7 @@ def configure(fmt: str = "text", level: int = logging.INFO) -> logging.Handler:
     if fmt not in ("text", "json"):
         raise ValueError(f"log format is text or json, not {fmt!r}")
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(QuietHealthChecks())
     handler.addFilter(ConversationFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()

@@ -73,3 +73,10 @@ def test_lines__mask_phone_numbers_whoever_logs_them(captured):
         '127.0.0.1 - "GET /api/v1/persons/by-phone/[number] HTTP/1.1" 200',
         "HTTP Request: GET http://x/persons/by-phone/[number] 200"]
     logs.bind(None)
+
+
+def test_access_lines__of_the_proxys_health_checks_are_dropped_and_others_kept(captured):
+    access = logging.getLogger("uvicorn.access")
+    for path in ("/readyz", "/livez", "/api/v1/ledger/head"):
+        access.info('%s - "%s %s HTTP/1.0" %d', "127.0.0.1:4000", "GET", path, 200)
+    assert [line["message"] for line in captured()] == ['127.0.0.1:4000 - "GET /api/v1/ledger/head HTTP/1.0" 200']
