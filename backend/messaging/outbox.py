@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.db import unit_of_work
@@ -28,6 +28,7 @@ log = logging.getLogger("yinling.messaging")
 CURSOR = "order_events"
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+LEASE = timedelta(minutes=5)  # how long a claimed message is left alone by other passes
 LINK_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
 
@@ -134,6 +135,8 @@ def deliver(sessions: sessionmaker[Session], sender: SmsSender | None, *, now: d
                                      OrderMessage.next_attempt_at <= now)
                               .order_by(OrderMessage.id).limit(limit)).all()
     for message_id, channel, to, body in due:
+        if not _claim(sessions, message_id, now):
+            continue  # another worker's pass took it first
         try:
             sid = sender.send(to, body) if channel == "sms" else caller.call(to, message_id)
             error = None
@@ -154,6 +157,16 @@ def deliver(sessions: sessionmaker[Session], sender: SmsSender | None, *, now: d
                 message.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
                 report.retrying.append(message_id)
     return report
+
+
+def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> bool:
+    """Takes the message for this pass with one conditional UPDATE (a lease of ``LEASE``), so of several
+    workers' passes exactly one sends it; a pass that dies mid-send leaves it due again after the lease."""
+    with unit_of_work(sessions) as session:
+        taken = session.execute(update(OrderMessage).where(
+            OrderMessage.id == message_id, OrderMessage.status == "pending", OrderMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+        return taken.rowcount == 1
 
 
 def find_link(session: Session, code: str) -> OrderMessage | None:

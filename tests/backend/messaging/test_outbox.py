@@ -169,3 +169,15 @@ def test_operators_read_an_orders_messages_in_their_scope_only(state, world, cli
     assert own.status_code == 200 and [m["kind"] for m in own.json()] == ["offer"]
     other = client.get(f"/api/v1/orders/{order_id}/messages", headers=operator_headers(client, "op_b", "pw-123456"))
     assert other.status_code == 404
+
+
+def test_two_passes_at_once_send_each_message_once(state, world):
+    from concurrent.futures import ThreadPoolExecutor
+    twilio = TwilioSmsSimulator()
+    order_ids = [_order(state, world, hour=8 + n) for n in range(3)]
+    _collect(state)
+    now = utcnow()
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(lambda _: outbox.deliver(state.sessions, twilio.sender(), now=now), range(4)))
+    assert sorted(i for r in reports for i in r.sent) == sorted(m.id for o in order_ids for m in _messages(state, o))
+    assert len(twilio.delivered) == len(order_ids)
