@@ -43,7 +43,9 @@ RULES: dict[str, Rule] = {
     "family_link.consent": Rule(frozenset(), service=True),  # the elder's own word, through the assistant
     "family_link.verify": _DECIDE, "family_link.reject": _DECIDE,
     "handoff.create": Rule(frozenset(), service=True),  # the assistant hands a caller over to an operator
-    "certificate.issue": _CALLERS, "call.review": _ENTER,
+    "certificate.issue": _CALLERS, "call.review": _ENTER, "chat.review": _ENTER,
+    # the service desk: requests for a person, from the phone or the chat
+    "handoff.claim": _ENTER, "handoff.call_back": _ENTER, "handoff.resolve": _ENTER,
     "browser_phone.call": _ENTER,  # an operator calls the hotline as a person of their scope
     # coins
     "transfer.gift": _CALLERS, "transfer.donation": _CALLERS, "transfer.redemption": _CALLERS,

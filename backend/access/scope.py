@@ -14,7 +14,8 @@ from backend.core.errors import NotFound
 from backend.models import Account, FamilyLink, FollowUp, LedgerEntry, Order, Person, Posting, Registration, Station
 
 WHAT_ZH = {"order": "订单", "person": "人", "station": "站点", "registration": "登记", "family_link": "绑定",
-           "followup": "回访", "ledger_entry": "记账记录", "call": "通话"}
+           "followup": "回访", "ledger_entry": "记账记录", "call": "通话", "chat": "聊天记录",
+           "handoff": "转人工请求"}
 
 
 def can_see_station(session: Session, who: Principal, station_id: int | None) -> bool:

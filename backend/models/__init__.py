@@ -9,6 +9,7 @@ from backend.models.supply import AvailabilityException, AvailabilityWindow, Vol
 from backend.models.fulfilment import Anomaly, FollowUp, Offer, OrderEvent, ServiceVisit
 from backend.models.operations import HandoffTicket, IdempotencyRecord, Operator, Registration, Certificate
 from backend.models.calls import Call, CallEvent, CallTurn
+from backend.models.chats import Chat, ChatMessage
 from backend.models.web import AuditEntry, LoginAttempt, WebSession
 from backend.models.messages import MessageCursor, OrderMessage
 
@@ -18,5 +19,5 @@ __all__ = [
     "LedgerHead", "Posting", "HandoffTicket", "IdempotencyRecord", "Operator", "Registration",
     "Certificate", "AvailabilityException", "AvailabilityWindow", "VolunteerProfile", "VolunteerService",
     "Anomaly", "FollowUp", "Offer", "OrderEvent", "ServiceVisit", "Call", "CallEvent", "CallTurn",
-    "AuditEntry", "LoginAttempt", "WebSession", "MessageCursor", "OrderMessage",
+    "AuditEntry", "LoginAttempt", "WebSession", "MessageCursor", "OrderMessage", "Chat", "ChatMessage",
 ]

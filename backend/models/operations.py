@@ -56,7 +56,11 @@ class Registration(Base):
 
 
 class HandoffTicket(Base):
-    """A request for a person: the conversation so far, for the operator who picks up."""
+    """A request for a person: the conversation so far, for the operator who picks up.
+
+    ``status``: open (waiting), claimed (an operator took it: ``claimed_by``, ``claimed_at``) or resolved
+    (``resolved_at``, ``outcome``: what was done, in the operator's words). Call-back attempts are audit
+    entries (``handoff.call_back``)."""
 
     __tablename__ = "handoff_tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +73,10 @@ class HandoffTicket(Base):
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="open")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(Text)
 
 
 class Certificate(Base):

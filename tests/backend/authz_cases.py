@@ -166,6 +166,29 @@ def call(world, which, body):
     return {"call_sid": sid}, body
 
 
+def chat(world, which, body):
+    """A family chat of the street's elder (as a member would have it), with one message."""
+    from backend.chats import records as chats
+    with _s(world) as s:
+        made = chats.current_or_new(s, world.elders[which], datetime.now(timezone.utc))
+        chats.add(s, made, chats.MEMBER, "我要转人工", now=datetime.now(timezone.utc))
+        chats.end(s, made, "restart", datetime.now(timezone.utc))  # the next case gets a chat of its own
+        return {"chat_id": made.id}, body
+
+
+def handoff(world, which, body):
+    """A chat request for a person from the street's elder, waiting."""
+    from backend.models import HandoffTicket
+    with _s(world) as s:
+        elder = s.get(Person, world.elders[which])
+        ticket = HandoffTicket(person_id=elder.id, phone=elder.phone, station_id=elder.station_id, channel="chat",
+                               conversation_id=f"family-{elder.id}-{next(_minutes)}", transcript_json="[]",
+                               reason="caller asked for a person")
+        s.add(ticket)
+        s.flush()
+        return {"ticket_id": ticket.id}, body
+
+
 def local_form_time(days: int) -> dict:
     start = (_future(days)).astimezone(TZ)
     return {"day": start.date().isoformat(), "clock": "10:00"}
@@ -272,6 +295,14 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         303, form=True),
     ("POST", "/console/calls/{call_sid}/review"): Action(
         ENTER, lambda world, which: call(world, which, {"decision": "reviewed"}), 303, form=True),
+    ("POST", "/console/chats/{chat_id}/review"): Action(
+        ENTER, lambda world, which: chat(world, which, {"decision": "flagged", "note": "答非所问"}), 303, form=True),
+    ("POST", "/console/inbox/handoffs/{ticket_id}/claim"): Action(
+        ENTER, lambda world, which: handoff(world, which, {}), 303, form=True),
+    ("POST", "/console/inbox/handoffs/{ticket_id}/call-back"): Action(
+        ENTER, lambda world, which: handoff(world, which, {"reached": "no", "note": "没人接"}), 303, form=True),
+    ("POST", "/console/inbox/handoffs/{ticket_id}/resolve"): Action(
+        ENTER, lambda world, which: handoff(world, which, {"outcome": "已帮老人改约到周五"}), 303, form=True),
     ("POST", "/console/people/registrations/{registration_id}/verify"): Action(
         DECIDE, lambda world, which: ({"registration_id": w.registration(world, which)},
                                       {"station_id": str(world.street(which)), "reason": "核实了身份证"}), 303, form=True),
@@ -307,4 +338,6 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
                                               "volunteer"),
     ("POST", "/volunteer/certificate"): Outside("the session's own volunteer (tests/web/test_volunteer_day.py)",
                                                 "volunteer"),
+    ("POST", "/family/api/chat/restart"): Outside("a family member's own chat (tests/web/test_family_chat_history.py)",
+                                                  "family"),
 }

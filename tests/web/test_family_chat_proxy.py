@@ -4,6 +4,7 @@ an assistant that is down gives a Chinese apology, keeps the typed words and off
 from __future__ import annotations
 
 import asyncio
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -59,8 +60,10 @@ def test_the_server_sets_sender_and_metadata_whatever_the_browser_sends(web_app,
     assert response.status == 200, response.text()
     [sent] = recording_assistant.seen
     claim = sent["metadata"].pop("claim")
-    assert sent == {"sender": f"family-{member.id}", "message": "我还有多少时间币", "metadata": {"channel": "chat"}}
-    verified = claims.verify(web_app.state.settings.claim_secret, claim, conversation_id=f"family-{member.id}")
+    sender = sent["sender"]  # the member's conversation: a new one after 重新开始 (test_family_chat_history.py)
+    assert re.fullmatch(rf"family-{member.id}-[0-9a-f]{{12}}", sender), sender
+    assert sent == {"sender": sender, "message": "我还有多少时间币", "metadata": {"channel": "chat"}}
+    verified = claims.verify(web_app.state.settings.claim_secret, claim, conversation_id=sender)
     assert (verified.person_id, verified.channel, verified.phone) == (member.id, "chat", None)
     body = response.json()
     assert body["events"] == [{"action": "order_created", "order_id": 1}]
@@ -81,6 +84,9 @@ def test_bad_chat_bodies_are_refused_in_chinese_without_reaching_the_assistant(w
 def test_assistant_down_keeps_the_words_and_retry_sends_them_once_it_is_back(web_app, page, recording_assistant):
     login_ok(page, web_app.url)
     page.wait_for_selector(".yl-chat .QuickReply")
+    with assistant_at(web_app, f"http://127.0.0.1:{free_port()}"):  # the earlier tests' history would show again
+        page.click(".yl-restart")
+        page.wait_for_function("() => !document.querySelector('.yl-chat .Message.right')")
     with assistant_at(web_app, f"http://127.0.0.1:{free_port()}"):  # nobody listens there
         page.fill(".yl-chat .Composer-input", "帮我妈妈约明天上午的助餐服务")
         page.keyboard.press("Enter")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.access.orders import FIELD_ZH  # one wording for the audit entry and the page
 from backend.catalogue.catalogue import list_services
+from backend.chats.records import chats_of_order
 from backend.messaging import outbox
 from backend.models import Anomaly, Call, CallEvent, Offer, Order, OrderEvent, OrderTransition, Rating, Station
 from backend.orders import states
@@ -127,6 +128,7 @@ class OrderFacts:
     calls: list[Call]
     station: Station
     messages: list[OrderMessage] = field(default_factory=list)  # the outbox's texts and offer calls
+    chats: list = field(default_factory=list)  # family chats that booked the order
 
 
 def _shown(name: str, value, tz: str):
@@ -151,4 +153,4 @@ def order_facts(session: Session, order: Order, tz: str) -> OrderFacts:
     calls = list(session.scalars(select(Call).join(CallEvent, CallEvent.call_id == Call.id)
                                  .where(CallEvent.order_id == order.id, CallEvent.kind == "order").distinct()))
     return OrderFacts(transitions, corrections, offers, anomalies, ratings, calls, session.get(Station, order.station_id),
-                      outbox.for_order(session, order.id))
+                      outbox.for_order(session, order.id), chats_of_order(session, order.id))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from backend.api.deps import SessionDep
+from backend.desk import inbox
 from backend.orders.states import STATE_ZH
 from web.console.dashboard_stats import PERIODS, compute
 from web.console.deps import ConsoleOperatorDep
@@ -41,7 +42,7 @@ def dashboard(request: Request, session: SessionDep, current: ConsoleOperatorDep
     stats = compute(session, current.station.path, period, now=now_utc(),
                     tz=request.app.state.yinling.settings.timezone)
     return render(request, "console/dashboard.html", {
-        "stats": stats, "periods": PERIODS, "state_zh": STATE_ZH, "chart": chart_data(stats),
+        "todo": inbox.counts(session, current.principal), "stats": stats, "periods": PERIODS, "state_zh": STATE_ZH, "chart": chart_data(stats),
         "hours": f"{stats.served_minutes / 60:.1f}", "low_share": _percent(stats.low_share),
         "unmatched_rate": _percent(stats.unmatched_rate),
         "rating_avg": "—" if stats.rating_avg is None else f"{stats.rating_avg:.2f}"}, operator=current)

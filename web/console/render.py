@@ -14,6 +14,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # (path, label): the console's sections, in the order of the navigation bar.
 NAV = [
     ("/console/", "总览"),
+    ("/console/inbox", "待办"),
     ("/console/calls", "通话"),
     ("/console/orders", "订单"),
     ("/console/review", "审核"),

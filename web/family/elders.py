@@ -7,7 +7,7 @@ number the member typed, the relation and the status — never the elder's name 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,8 @@ from backend.certificates import service as certificates
 from backend.core.errors import InvalidInput, NotFound
 from backend.ledger import queries
 from backend.ledger.coin_words import coins_text
-from backend.models import Certificate, Person
+from backend.desk import inbox
+from backend.models import Certificate, Operator, Person
 from backend.orders import service as orders
 from backend.orders import states
 from backend.people import registry
@@ -101,3 +102,30 @@ def elder_for_member(session: Session, member_id: int, elder_id: int) -> Person:
 def certificate_for(session: Session, elder: Person, policy: PolicyProfile) -> tuple[Certificate, bool]:
     """The elder's certificate at the current ledger head (``certificates.current_or_issue``)."""
     return certificates.current_or_issue(session, elder.id, policy)
+
+
+@dataclass(frozen=True)
+class StaffRequest:
+    """A request for a person (转人工) the member made, as they see it."""
+
+    id: int
+    asked: str  # local time asked
+    status: str  # open | claimed | resolved
+    text: str  # in words: received / who took it / the outcome
+
+
+def requests_for_staff(session: Session, member_id: int, tz: str, *, days: int = 3) -> list[StaffRequest]:
+    """The member's requests for a person: every one not yet resolved, and those resolved in ``days``."""
+    now = datetime.now(ZoneInfo("UTC"))
+    shown = []
+    for ticket in inbox.requests_of(session, member_id, since=now - timedelta(days=days)):
+        holder = session.get(Operator, ticket.claimed_by) if ticket.claimed_by else None
+        if ticket.status == "resolved":
+            text = f"已办结（{holder.name if holder else '工作人员'}）：{ticket.outcome}"
+        elif holder is not None:
+            text = f"工作人员{holder.name}已接手，会尽快联系您。"
+        else:
+            text = "已收到，正在等工作人员接手。工作时间一般半小时内会联系您。"
+        shown.append(StaffRequest(ticket.id, ticket.created_at.astimezone(ZoneInfo(tz)).strftime("%m月%d日 %H:%M"),
+                                  ticket.status, text))
+    return shown

@@ -22,7 +22,8 @@ LINK_SENT = "绑定申请已提交。请老人拨打热线说“同意”，或�
 
 def _panel_context(session, member, policy, settings) -> dict:
     linked, waiting = elders.summaries(session, member.person.id, policy, settings.timezone)
-    return {"elders": linked, "waiting": waiting}
+    return {"elders": linked, "waiting": waiting,
+            "requests": elders.requests_for_staff(session, member.person.id, settings.timezone)}
 
 
 @router.get("/", response_class=HTMLResponse)

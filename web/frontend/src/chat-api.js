@@ -7,7 +7,7 @@ export const MESSAGES = {
   expired: "登录已过期，请刷新页面后重新登录。",
 };
 
-export async function sendText(apiBase, csrfToken, text) {
+export async function sendText(apiBase, csrfToken, text, label) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   try {
@@ -15,7 +15,7 @@ export async function sendText(apiBase, csrfToken, text) {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken },
-      body: JSON.stringify({ text }),
+      body: JSON.stringify(label ? { text, label } : { text }),
       signal: controller.signal,
     });
     const body = await response.json().catch(() => ({}));
@@ -28,5 +28,32 @@ export async function sendText(apiBase, csrfToken, text) {
     return { ok: false, retry: true, message: MESSAGES.down };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+// The member's open conversation, to show again after a reload: [{speaker: "member"|"assistant", text}].
+export async function fetchHistory(apiBase) {
+  try {
+    const response = await fetch(`${apiBase}/chat/history`, {
+      credentials: "same-origin", headers: { Accept: "application/json" },
+    });
+    if (!response.ok) return [];
+    const body = await response.json();
+    return Array.isArray(body.messages) ? body.messages : [];
+  } catch (_err) {
+    return [];
+  }
+}
+
+// 重新开始: the server ends the conversation and the assistant forgets any half-finished question.
+export async function restartChat(apiBase, csrfToken) {
+  try {
+    const response = await fetch(`${apiBase}/chat/restart`, {
+      method: "POST", credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRF-Token": csrfToken },
+    });
+    return response.ok;
+  } catch (_err) {
+    return false;
   }
 }

@@ -5,17 +5,23 @@ import { createRoot } from "react-dom/client";
 import Chat, { Bubble, Typing, useMessages } from "@chatui/core";
 import "@chatui/core/dist/index.css";
 import "./family-chat.css";
-import { sendText } from "./chat-api.js";
+import { fetchHistory, restartChat, sendText } from "./chat-api.js";
 import { applyElderMode, onElderModeChange, setElderMode, storedElderMode } from "./elder-mode.js";
 import { COMMON_TASKS, RETRY, repliesFor } from "./quick-replies.js";
 
 const GREETING = "您好，我是银龄助手。可以帮家里老人约服务、查时间币和星级、查订单。请直接打字，比如“帮我妈妈约明天上午送餐”，或点下面的按钮。";
 const BOT = { name: "银龄助手" };
 
-function Header({ elder, onToggle }) {
+const greeting = () => ({ type: "text", content: { text: GREETING }, user: BOT });
+
+function Header({ elder, onToggle, onRestart, restarting }) {
   return (
     <header className="yl-chat-header">
       <span className="yl-chat-title">银龄助手</span>
+      <button type="button" className="yl-restart" onClick={onRestart} disabled={restarting}
+        title="结束这次对话，助手忘掉还没办完的事">
+        {restarting ? "正在重新开始…" : "重新开始"}
+      </button>
       <button type="button" className="yl-elder-toggle" aria-pressed={elder} onClick={onToggle}>
         {elder ? "大字模式：开" : "大字模式：关"}
       </button>
@@ -24,23 +30,54 @@ function Header({ elder, onToggle }) {
 }
 
 function ChatWidget({ apiBase, csrfToken, initialElder }) {
-  const { messages, appendMsg, deleteMsg } = useMessages([{ type: "text", content: { text: GREETING }, user: BOT }]);
+  const { messages, appendMsg, deleteMsg, resetList } = useMessages([greeting()]);
   const [replies, setReplies] = useState(COMMON_TASKS);
   const [elder, setElder] = useState(initialElder);
+  const [restarting, setRestarting] = useState(false);
   const lastFailed = useRef(null);
   const busy = useRef(false);
   const composerRef = useRef(null);
 
   useEffect(() => onElderModeChange(setElder), []);
 
-  const ask = useCallback(async (text) => {
+  // After a reload the conversation so far comes back, so the member sees what the assistant is waiting for.
+  useEffect(() => {
+    let live = true;
+    fetchHistory(apiBase).then((history) => {
+      if (!live || !history.length) return;
+      resetList([greeting(), ...history.map((m) => (m.speaker === "member"
+        ? { type: "text", content: { text: m.text }, position: "right" }
+        : { type: "text", content: { text: m.text }, user: BOT }))]);
+      const tail = [];
+      for (let i = history.length - 1; i >= 0 && history[i].speaker !== "member"; i -= 1) tail.unshift(history[i]);
+      setReplies(repliesFor(tail.map((m) => ({ text: m.text, buttons: [] }))));
+    });
+    return () => { live = false; };
+  }, [apiBase, resetList]);
+
+  const restart = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    setRestarting(true);
+    await restartChat(apiBase, csrfToken);
+    resetList([greeting()]);
+    setReplies(COMMON_TASKS);
+    lastFailed.current = null;
+    if (composerRef.current) composerRef.current.setText("");
+    setRestarting(false);
+    busy.current = false;
+    window.dispatchEvent(new CustomEvent("yinling:answered"));
+  }, [apiBase, csrfToken, resetList]);
+
+  const ask = useCallback(async (text, label) => {
     const trimmed = (text || "").trim();
     if (!trimmed || busy.current) return;
     busy.current = true;
-    appendMsg({ type: "text", content: { text: trimmed }, position: "right" });
+    // a button's payload may be an intent ("/affirm"): the bubble shows the button's words
+    appendMsg({ type: "text", content: { text: label && trimmed.startsWith("/") ? label : trimmed }, position: "right" });
     // ChatUI 3.8's isTyping draws an empty row, so the indicator is a message of our own.
     const typingId = appendMsg({ type: "typing", content: { text: "" }, user: BOT, hasTime: false });
-    const result = await sendText(apiBase, csrfToken, trimmed);
+    const result = await sendText(apiBase, csrfToken, trimmed, label);
     deleteMsg(typingId);
     busy.current = false;
     if (!result.ok) {
@@ -57,6 +94,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
     result.messages.forEach((m) => appendMsg({ type: "text", content: { text: m.text }, user: BOT }));
     setReplies(repliesFor(result.messages));
     result.events.forEach((e) => window.dispatchEvent(new CustomEvent("yinling:" + e.action, { detail: e })));
+    window.dispatchEvent(new CustomEvent("yinling:answered"));  // the page's panel catches up at once
   }, [apiBase, csrfToken, appendMsg, deleteMsg]);
 
   const onSend = useCallback((type, text) => {
@@ -68,7 +106,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
       if (composerRef.current) composerRef.current.setText("");
       ask(lastFailed.current);
     } else {
-      ask(item.code || item.name);
+      ask(item.code || item.name, item.name);
     }
   }, [ask]);
 
@@ -83,7 +121,8 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
       <Chat
         elderMode={elder}
         locale="zh-CN"
-        renderNavbar={() => <Header elder={elder} onToggle={() => setElderMode(!elder)} />}
+        renderNavbar={() => <Header elder={elder} onToggle={() => setElderMode(!elder)} onRestart={restart}
+          restarting={restarting} />}
         messages={messages}
         renderMessageContent={renderMessageContent}
         quickReplies={replies}

@@ -24,13 +24,24 @@
   window.addEventListener(EVENT, label);
   label();
 
+  // The elders panel follows everything about the elders (orders booked, cancelled, assigned, a request
+  // to staff claimed): refreshed right after each answer of the assistant and every POLL_MS while shown.
   var panel = document.getElementById("fam-elders");
+  var POLL_MS = 5000;
   if (panel) {
-    window.addEventListener("yinling:order_created", function () {
+    var refreshing = false, last = null;
+    var refresh = function () {
+      if (refreshing) return;
+      refreshing = true;
       fetch(panel.getAttribute("data-panel-url"), { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) { if (html) panel.innerHTML = html; })
-        .catch(function () { /* the page still shows the old list; a reload shows the new one */ });
-    });
+        .then(function (html) { if (html && html !== last) { last = html; panel.innerHTML = html; } })
+        .catch(function () { /* the page still shows the old list; the next poll tries again */ })
+        .then(function () { refreshing = false; });
+    };
+    window.addEventListener("yinling:order_created", refresh);
+    window.addEventListener("yinling:answered", refresh);
+    setInterval(function () { if (!document.hidden) refresh(); }, POLL_MS);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   }
 })();
