@@ -1,12 +1,12 @@
 """All console pages, one module per section, under /console."""
 from fastapi import APIRouter
 
-from web.console import pages_auth, pages_dashboard, pages_inbox, pages_ledger
+from web.console import pages_auth, pages_dashboard, pages_inbox, pages_ledger, pages_order_search
 from web.console import pages_backfill, pages_followups, pages_order_actions, pages_orders, pages_review
 from web.console import pages_audit, pages_calls, pages_chats, pages_family_links, pages_people, pages_phone, pages_registrations
 
 router = APIRouter()
-for module in (pages_auth, pages_dashboard, pages_inbox, pages_ledger,
+for module in (pages_auth, pages_dashboard, pages_inbox, pages_ledger, pages_order_search,
                pages_orders, pages_order_actions, pages_review, pages_backfill, pages_followups,
                pages_calls, pages_chats, pages_registrations, pages_family_links, pages_people, pages_audit, pages_phone):
     router.include_router(module.router)
