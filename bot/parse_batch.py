@@ -34,7 +34,10 @@ class Parser:
 
     def __init__(self, model_path: Path):
         from rasa.core.agent import Agent  # heavy import, only when a parser is made
+        from rasa.utils.log_utils import configure_structlog
 
+        # Rasa's structlog otherwise prints a debug line for every parse (a cost on every call).
+        configure_structlog(logging.WARNING)
         self._agent = Agent.load(str(model_path))
         self._loop = asyncio.new_event_loop()
 

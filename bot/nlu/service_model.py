@@ -28,9 +28,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 NONE = "none"
-NGRAMS = (1, 3)
+NGRAMS = (1, 2)
 _WHITESPACE = re.compile(r"\s\s+")
-C = 8.0
+C = 32.0
 
 
 @dataclass
@@ -87,13 +87,15 @@ class ServiceModel:
                    np.load(folder / "service_coef.npy"), np.load(folder / "service_intercept.npy"))
 
 
-def train(texts: Sequence[str], labels: Sequence[str], phrases: Mapping[str, Iterable[str]]) -> ServiceModel:
-    """Fit on (text, label) pairs; ``phrases`` are the catalogue phrases per service slug."""
+def train(texts: Sequence[str], labels: Sequence[str], phrases: Mapping[str, Iterable[str]],
+          c: float = C) -> ServiceModel:
+    """Fit on (text, label) pairs; ``phrases`` are the catalogue phrases per service slug; ``c`` is
+    the inverse regularisation strength."""
     phrase_lists = {slug: sorted({p for p in words if len(p) >= 2}) for slug, words in phrases.items()}
     vectorizer = CountVectorizer(analyzer="char", ngram_range=NGRAMS, binary=True)
     vectorizer.fit(texts)
     x = normalize(vectorizer.transform(texts).astype(np.float64))
-    regression = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
+    regression = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
     regression.fit(x, list(labels))
     vocabulary = {gram: int(index) for gram, index in vectorizer.vocabulary_.items()}
     return ServiceModel(vocabulary, phrase_lists, [str(c) for c in regression.classes_],

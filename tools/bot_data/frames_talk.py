@@ -20,6 +20,15 @@ REQUEST_SERVICE = [
     "{need}，{need}", "{f}{dt}{svc}行吗", "想问问能不能有人{svc}", "有没有志愿者能上门{svc}", "{r}{svc}有人管没",
     "{ob}老人家想{svc}，{dt}方便不", "唉{need}，都好几天了", "我想找你们帮个忙，{svc}",
 ]
+# Long turns with the need in the middle (issue 12): a preamble or two, the need (or the service),
+# then more talk ({a}); used for every service with the frames above.
+REQUEST_SERVICE += [
+    "{r}{r}{need}，{a}", "{f}{r}{need}，{a}，{dt}能来人不", "{r}就是{need}，{a}", "{ob}{r}{need}，{a}",
+    "{r}{need}，{r}{a}", "{f}是这么个事，{need}，{a}", "{r}{need}，你们能不能{dt}派个人，{a}",
+    "{r}想找个人{svc}，{a}", "{f}{r}我想{svc}，{a}", "{ob}{r}想请人{svc}，{a}", "{r}{dt}想{svc}，{a}{t}",
+    "{need}，{a}{t}", "{f}我这{need}，{r}{a}", "{r}{need}，想{svc}，{a}", "{dt}{need}，{a}",
+    "{f}{ob}她{need}，{a}", "我跟你讲{r}{need}，{a}",
+]
 # Asking for a booking without saying which service yet (the form then asks "您要约什么服务？").
 REQUEST_SERVICE_BARE = [
     "{f}我想预约个服务", "帮我约个志愿者", "{dt}想约个人", "我要下个单", "{f}我想用时间币约点服务", "我想约人",

@@ -7,7 +7,7 @@ import re
 
 from tools.bot_data import vocab
 
-_SLOT = re.compile(r"\{(svc|svc2|need|dt|amt|coin|rel|kin|rate|f|ob|r|t)\}")
+_SLOT = re.compile(r"\{(svc|svc2|need|dt|amt|coin|rel|kin|rate|f|ob|r|t|a)\}")
 
 
 def _entity(surface: str, entity: str, value: str | None = None) -> str:
@@ -45,7 +45,7 @@ def render(frame: str, rng: random.Random, slug: str | None = None) -> tuple[str
             annotated.append(_entity(surface, "rating", vocab.RATINGS[surface]))
         else:
             surface = rng.choice({"coin": vocab.COIN_WORDS, "f": vocab.FILLERS, "ob": vocab.ON_BEHALF,
-                                  "r": vocab.RAMBLES, "t": vocab.TAILS}[kind])
+                                  "r": vocab.RAMBLES, "t": vocab.TAILS, "a": vocab.AFTERS}[kind])
             annotated.append(surface)
         plain.append(surface)
         last = match.end()
@@ -55,13 +55,15 @@ def render(frame: str, rng: random.Random, slug: str | None = None) -> tuple[str
 
 
 def expand(frames: list[str], count: int, rng: random.Random, slug: str | None = None,
-           avoid: set[str] | None = None) -> list[str]:
-    """``count`` distinct annotated examples from ``frames`` (round-robin, then random)."""
+           avoid: set[str] | None = None, start: int = 0) -> list[str]:
+    """``count`` distinct annotated examples from ``frames`` (round-robin from frame ``start``, then
+    random). Per-service calls pass a different ``start`` so that every frame of a list longer than
+    ``count`` is used by some service, not only the first ``count``."""
     seen_plain: set[str] = set(avoid or ())
     out: list[str] = []
     attempts = 0
     while len(out) < count and attempts < count * 60:
-        frame = frames[attempts % len(frames)] if attempts < len(frames) else rng.choice(frames)
+        frame = frames[(start + attempts) % len(frames)] if attempts < len(frames) else rng.choice(frames)
         attempts += 1
         annotated, plain = render(frame, rng, slug)
         if plain in seen_plain:
