@@ -124,10 +124,11 @@ def report(results: dict) -> str:
         "shared with other engineers' jobs. **Command** `make bench-bot` "
         "(`PYTHONPATH=. .venv-bot/bin/python -m bench.bot_bench --write docs/benchmarks.md`). "
         f"**Load** (1/5/15 min) {load[0]} at the start, {load[1]} at the end.", "",
-        f"Before = the model of `{results['baseline_ref']}` (main before issue 12, parsed with its own code); "
+        f"Before = the model of `{results['baseline_ref']}` (parsed with its own code; `{BASELINE_REF}` is main before "
+        "issue 12); "
         "now = `var/models/bot/yinling.tar.gz` of this tree. Service accuracy: the predicted `service_type` "
         "must be exactly the labelled slug (a wrong intent counts as a miss).", "",
-        "| measure | before issue 12 | now | target |",
+        f"| measure | before (`{results['baseline_ref']}`) | now | target |",
         "|---|---|---|---|",
         f"| old split (generated), intent | {cell(before, 'old split', 'intent_accuracy')} | "
         f"{cell(now, 'old split', 'intent_accuracy')} | – |",
@@ -138,7 +139,7 @@ def report(results: dict) -> str:
         f"| **independent set**, service | {cell(before, 'independent set', 'service_accuracy')} | "
         f"**{cell(now, 'independent set', 'service_accuracy')}** | ≥ 92 % |",
         f"| leave-templates-out CV of the service classifier (3 folds, held-out frames × held-out phrases; "
-        f"{cv['service_examples']} utterances): top-1 / reported as `service_type` / no-service kept | – (no classifier) | "
+        f"{cv['service_examples']} utterances): top-1 / reported as `service_type` / no-service kept | – (this tree only) | "
         f"{pct(cv['top1'])} / {pct(cv['decided'])} / {pct(cv['none_kept'])} | – |",
         f"| leave-templates-out CV of the character intent model of the IntentBlender (3 folds over every "
         f"intent's frames; {results['intent_cv']['examples']} utterances): accuracy | – | "
