@@ -37,8 +37,17 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
   const lastFailed = useRef(null);
   const busy = useRef(false);
   const composerRef = useRef(null);
+  const messagesRef = useRef(null);
+  // Bigger text (elder mode), a restored history or the assistant's answer must not leave the newest
+  // message off screen behind a "新消息" pill: the member is waiting for it.
+  const toEnd = useCallback(() => {
+    requestAnimationFrame(() => {
+      if (messagesRef.current) messagesRef.current.scrollToEnd({ animated: false, force: true });
+    });
+  }, []);
 
   useEffect(() => onElderModeChange(setElder), []);
+  useEffect(() => { toEnd(); }, [elder, toEnd]);
 
   // After a reload the conversation so far comes back, so the member sees what the assistant is waiting for.
   useEffect(() => {
@@ -51,9 +60,10 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
       const tail = [];
       for (let i = history.length - 1; i >= 0 && history[i].speaker !== "member"; i -= 1) tail.unshift(history[i]);
       setReplies(repliesFor(tail.map((m) => ({ text: m.text, buttons: [] }))));
+      toEnd();
     });
     return () => { live = false; };
-  }, [apiBase, resetList]);
+  }, [apiBase, resetList, toEnd]);
 
   const restart = useCallback(async () => {
     if (busy.current) return;
@@ -92,10 +102,11 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
     }
     lastFailed.current = null;
     result.messages.forEach((m) => appendMsg({ type: "text", content: { text: m.text }, user: BOT }));
+    toEnd();
     setReplies(repliesFor(result.messages));
     result.events.forEach((e) => window.dispatchEvent(new CustomEvent("yinling:" + e.action, { detail: e })));
     window.dispatchEvent(new CustomEvent("yinling:answered"));  // the page's panel catches up at once
-  }, [apiBase, csrfToken, appendMsg, deleteMsg]);
+  }, [apiBase, csrfToken, appendMsg, deleteMsg, toEnd]);
 
   const onSend = useCallback((type, text) => {
     if (type === "text") ask(text);
@@ -129,6 +140,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
         onQuickReplyClick={onQuickReply}
         onSend={onSend}
         composerRef={composerRef}
+        messagesRef={messagesRef}
         placeholder="请输入要办的事"
       />
     </div>
