@@ -44,7 +44,8 @@ def load_engine(settings: SpeechSettings, path: Path) -> Engine:
     """Load the configured engine from ``path`` (seconds). Raises ``ModelMissing``/``ModelCorrupt``."""
     if settings.engine == "whisper":
         return WhisperEngine(path, cpu_threads=settings.whisper_cpu_threads, workers=settings.whisper_workers,
-                             beam_size=settings.whisper_beam_size, initial_prompt=settings.whisper_initial_prompt)
+                             beam_size=settings.whisper_beam_size, initial_prompt=settings.whisper_initial_prompt,
+                             vocabulary=settings.whisper_vocabulary)
     return VoskEngine(load_model(path), settings.model_sample_rate)
 
 

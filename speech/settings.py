@@ -41,6 +41,10 @@ class SpeechSettings(BaseSettings):
     whisper_beam_size: int = Field(5, ge=1, le=10, description="Beam width (1 = greedy, faster, less accurate).")
     whisper_initial_prompt: str = Field("以下是普通话的句子。", description="Primes Whisper for Mandarin in "
                                                                   "simplified characters.")
+    whisper_vocabulary: str = Field(
+        "老人打电话给时间银行：预约服务，送饭，时间币，几星级，取消订单，转人工，对方的手机号。",
+        description="The hotline's own words, added to the prompt for free speech (not for a read-back's "
+                    "yes/no): Whisper base hears 时间币 as 时间比, 星级 as 心急, 预约 as 一夜 without them.")
 
     # --- recognition behaviour ---------------------------------------------------------
     decode_threads: int = Field(2, ge=1, description="Threads running Vosk for all calls.")

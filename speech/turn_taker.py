@@ -100,7 +100,7 @@ class TurnTaker:
             self._vad.heard_background(frame.level_dbfs)
         self.hold_ms = turn.hold_ms(self._hint, state.speech_ms, self._turn_config)
         self._turn_state, boundary = turn.step(state, voiced, self.hold_ms, self._turn_config,
-                                               self._hint.expect_yes_no)
+                                               self._hint.expect_yes_no, turn.above_room(frame, self._turn_config))
         if boundary is Boundary.STARTED:
             self._vad.speech_started()
         if boundary is Boundary.ENDED:

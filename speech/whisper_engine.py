@@ -10,6 +10,14 @@ Grammar mode (a read-back's yes/no list) cannot restrict Whisper; the phrases go
 which on the phone channel turns one-word answers that come back empty with the plain prompt (对, 不是,
 可以) into the right word (measured in docs/benchmarks.md, "Mandarin speech").
 
+In free speech the prompt also carries the hotline's vocabulary (``vocabulary``: 时间币, 星级, 取消订单,
+转人工 …): Whisper takes prompt words as likely, which fixes 时间比 → 时间币, 心急 → 星级, 一夜 → 预约.
+faster-whisper's ``hotwords`` does the same thing (its tokens go where the prompt's go), so one prompt is
+used. The price is that on a short or unclear utterance Whisper base may answer with words of the prompt
+that were never said (预约服务); such a result (nothing but a piece of the prompt) is decoded again with
+the plain prompt, and that second reading is kept. A piece of the plain preamble itself (普通话, 的句子,
+which Whisper base also answers to short unclear words) is never taken as speech.
+
 Decoding is greedy-or-beam at temperature 0 only (no sampling fallback), so the same audio always gives
 the same text. The output is converted to Simplified Chinese (Whisper sometimes writes traditional
 characters) and stripped of punctuation, like Vosk's transcripts.
@@ -70,6 +78,12 @@ def _last_voiced_s(audio: np.ndarray, window: int = SAMPLE_RATE // 50, floor_dbf
     return (loud[-1] + 1) * window / SAMPLE_RATE if len(loud) else len(audio) / SAMPLE_RATE
 
 
+def echoes_prompt(found: Sequence[tuple[str, float, float, float]], prompt: str) -> bool:
+    """Whether every segment is a piece of the prompt (Whisper repeating its prompt, not hearing speech)."""
+    plain_prompt = "".join(clean_text(prompt).split())
+    return all("".join(text.split()) in plain_prompt for text, *_ in found)
+
+
 class WhisperEngine:
     """One loaded Whisper model shared by every call (CTranslate2 runs concurrent requests on its own
     workers and releases the GIL while decoding)."""
@@ -79,7 +93,7 @@ class WhisperEngine:
     unknown_word = None
 
     def __init__(self, path: Path, *, cpu_threads: int = 2, workers: int = 1, beam_size: int = 5,
-                 initial_prompt: str = "以下是普通话的句子。"):
+                 initial_prompt: str = "以下是普通话的句子。", vocabulary: str = ""):
         check_whisper_folder(path)
         from faster_whisper import WhisperModel
 
@@ -89,6 +103,7 @@ class WhisperEngine:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelCorrupt(f"faster-whisper could not load the model at {path}: {exc}") from exc
         self.path, self.beam_size, self.initial_prompt = path, beam_size, initial_prompt
+        self.free_prompt = initial_prompt + vocabulary
 
     def new_decoder(self, phrases: Sequence[str] | None = None) -> "WhisperDecoder":
         return WhisperDecoder(self, phrases)
@@ -96,6 +111,22 @@ class WhisperEngine:
     def usable_phrases(self, phrases: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Whisper cannot be restricted, only biased: every phrase is usable (see ``WhisperDecoder``)."""
         return tuple(phrases), ()
+
+    def transcribe_free(self, samples: np.ndarray) -> list[tuple[str, float, float, float]]:
+        """Free speech: decoded with the hotline's vocabulary in the prompt; a result that is only a piece
+        of that prompt (an echo, not speech) is replaced by a decoding with the plain prompt. Blocking."""
+        found = self.transcribe(samples, self.free_prompt)
+        if self.free_prompt != self.initial_prompt and found and echoes_prompt(found, self.free_prompt):
+            return self.transcribe(samples, self.initial_prompt)
+        return found
+
+    def is_preamble_echo(self, text: str, prompt: str) -> bool:
+        """Whether ``text`` is two or more characters of the fixed preamble (``initial_prompt``) that the
+        rest of ``prompt`` (vocabulary or a read-back's phrases) does not offer."""
+        joined = "".join(text.split())
+        offered = prompt[len(self.initial_prompt):] if prompt.startswith(self.initial_prompt) else ""
+        return len(joined) >= 2 and joined in clean_text(self.initial_prompt).replace(" ", "") \
+            and joined not in offered
 
     def transcribe(self, samples: np.ndarray, prompt: str) -> list[tuple[str, float, float, float]]:
         """Float audio at 16 kHz → [(text, start_s, end_s, confidence)] per non-empty segment. Blocking."""
@@ -107,7 +138,10 @@ class WhisperEngine:
         out = []
         for seg in segments:
             text = clean_text(seg.text)
-            if text and text != clean_text(prompt):  # a prompt echoed back on near-silence is not speech
+            # A prompt echoed back on near-silence is not speech, nor is a piece of the fixed preamble
+            # ("普通话", "的句子": Whisper base's answer to a short unclear word); a phrase the prompt
+            # offers (a read-back's 是) is kept.
+            if text and text != clean_text(prompt) and not self.is_preamble_echo(text, prompt):
                 # no_speech_prob is high (0.8-0.95) for correct one-word answers on phone audio: not used
                 confidence = min(1.0, math.exp(seg.avg_logprob))
                 out.append((text, float(seg.start), float(seg.end), round(confidence, 3)))
@@ -144,7 +178,8 @@ class WhisperDecoder:
         self._chunks, self.in_utterance = [], False
         if not len(audio):
             return Segment("", ())
-        found = self.engine.transcribe(audio, self.prompt)
+        found = (self.engine.transcribe(audio, self.prompt) if self.grammar
+                 else self.engine.transcribe_free(audio))
         last_voiced = _last_voiced_s(audio)  # segments span the silence after the speech too
         words = tuple(RawWord(text, offset + min(start, last_voiced), offset + min(end, last_voiced), confidence)
                       for text, start, end, confidence in found)

@@ -45,3 +45,18 @@ def test_step__starts_after_start_ms_of_voice_and_ends_after_the_hold():
         state, boundary = step(state, False, 300, CONFIG)
         boundaries.append(boundary)
     assert boundaries.count(Boundary.ENDED) == 1
+
+
+def test_step__loud_frames_before_the_vad_says_voice_count_as_the_onset_of_a_short_yes():
+    # A bare 对 (250 ms): Silero scores its first 120 ms as silence, then 4 frames as voice.
+    frames = [(False, True)] * 6 + [(True, True)] * 4
+    state, boundaries = TurnState(), []
+    for voiced, loud in frames:
+        state, boundary = step(state, voiced, 300, CONFIG, expect_yes_no=True, above_room=loud)
+        boundaries.append(boundary)
+    assert Boundary.STARTED in boundaries
+    state, boundaries = TurnState(), []
+    for voiced, loud in frames[:6] + [(False, False)] * 10:  # loud but never voice (a door, a cough)
+        state, boundary = step(state, voiced, 300, CONFIG, expect_yes_no=True, above_room=loud)
+        boundaries.append(boundary)
+    assert Boundary.STARTED not in boundaries

@@ -7,7 +7,7 @@ from speech.events import FinalUtterance, SpeechStarted
 from speech.grammars import YES_NO_CN
 from speech.profile import CallProfile
 from speech.service import RecognitionService, SpeechMode
-from speech.whisper_engine import clean_text, to_simplified
+from speech.whisper_engine import clean_text, echoes_prompt, to_simplified
 from tests.speech.factories import character_error_rate, chunks, whisper_settings
 
 
@@ -29,6 +29,31 @@ def _say(voice, text: str) -> bytes:
 def test_clean_text__simplified_without_punctuation():
     assert clean_text("這個訂單，對嗎？ 好的。") == "这个订单 对吗 好的"
     assert to_simplified("時間幣") == "时间币"
+
+
+def test_echoes_prompt__only_pieces_of_the_prompt_are_an_echo():
+    prompt = "以下是普通话的句子。预约服务，时间币，取消订单。"
+    assert echoes_prompt([("预约服务", 0.0, 1.0, 0.5)], prompt)
+    assert echoes_prompt([("普通话", 0.0, 0.5, 0.5), ("时间币", 0.5, 1.0, 0.5)], prompt)
+    assert not echoes_prompt([("取消订单", 0.0, 1.0, 0.5), ("明天", 1.0, 1.5, 0.5)], prompt)
+
+
+def test_preamble_echo__pieces_of_the_preamble_are_dropped_offered_phrases_kept(whisper_service):
+    engine = whisper_service.store.get()
+    yes_no_prompt = engine.new_decoder(YES_NO_CN).prompt
+    assert engine.is_preamble_echo("普通话", engine.free_prompt)
+    assert engine.is_preamble_echo("的句子", yes_no_prompt)
+    assert not engine.is_preamble_echo("是", yes_no_prompt)  # a bare yes at a read-back
+    assert not engine.is_preamble_echo("不是", yes_no_prompt)
+
+
+def test_call__the_hotlines_own_words_are_heard_with_the_vocabulary_in_the_prompt(whisper_service, mandarin_voice):
+    # With the plain prompt Whisper base hears 几星级 as 紧心急 and 时间币 as 时间比 on this channel
+    # (docs/benchmarks.md, "Mandarin speech").
+    for said, word in (("我现在是几星级？", "星级"), ("我的时间币还有多少？", "时间币")):
+        call = whisper_service.open_call(CallProfile(elder=True, rate_wpm=175))
+        [final] = [e for e in _events(call, _say(mandarin_voice, said)) if isinstance(e, FinalUtterance)]
+        assert word in final.text.replace(" ", ""), final.text
 
 
 def test_call__mandarin_sentence_over_the_phone_is_one_final_utterance(whisper_service, mandarin_voice):
