@@ -8,7 +8,7 @@ APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium fonts-noto-cjk poppler-uti
 # The production layout's servers (make run-prod): PostgreSQL, Redis and the reverse proxy, from Debian.
 PROD_APT_PACKAGES := postgresql redis-server haproxy
 
-.PHONY: run run-prod sysdeps-prod test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr speech-model whisper-model test-voice clean
+.PHONY: run run-prod sysdeps-prod test test-app test-bot sysdeps env env-bot bot-model web-assets parse lock lock-bot bench bench-bot bench-ivr bench-mandarin speech-model whisper-model test-voice clean
 
 sysdeps: var/.sysdeps
 var/.sysdeps: Makefile
@@ -112,6 +112,11 @@ bench: sysdeps env
 bench-ivr: sysdeps env env-bot bot-model
 	$(VENV)/bin/python -m bench.ivr_bench --write docs/benchmarks.md
 	$(VENV)/bin/python -m bench.turn_bench --write docs/benchmarks.md
+
+# Mandarin speech (Whisper CER and CPU, prompt intelligibility) and the Mandarin calls' task success (issue 13).
+bench-mandarin: sysdeps env env-bot bot-model whisper-model test-voice
+	$(VENV)/bin/python -m bench.mandarin_bench --write docs/benchmarks.md
+	$(VENV)/bin/python -m bench.mandarin_calls_bench --write docs/benchmarks.md
 
 bench-bot: env-bot
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m bench.bot_bench --write docs/benchmarks.md

