@@ -15,7 +15,7 @@ import click
 from speech.errors import ChecksumMismatch, ModelDownloadError, ModelMissing, SpeechError
 from speech.model_catalogue import CATALOGUE
 from speech.model_download import download_model
-from speech.model_store import ModelStore
+from speech.model_store import ModelStore, measured_line
 from speech.pcm import Pcm, write_wav
 from speech.profile import CallProfile
 from speech.recording import purge_expired_recordings
@@ -75,6 +75,7 @@ def status_command() -> None:
     """Say whether recognition would run (and from which folder) and whether the voice works."""
     settings = get_settings()
     click.echo(ModelStore(settings).status().line)
+    click.echo(measured_line())
     from speech.synthesis import Synthesiser
 
     synthesiser = Synthesiser(settings.model_copy(update={"synth_workers": 1}))

@@ -20,6 +20,20 @@ from speech.vosk_engine import VoskEngine, check_model_folder, load_model
 from speech.whisper_engine import WhisperEngine, check_whisper_folder
 
 ENGINE_NAMES = {"vosk": "Vosk model", "whisper": "Whisper base model"}
+# What each engine costs and how well it hears, as measured (docs/benchmarks.md: "Hotline latency",
+# "Mandarin speech", "Mandarin call task success"); `yinling speech status` prints it.
+ENGINE_MEASURED = {
+    "vosk": "streams partial results; ~0.1-0.3 CPU-s per s of speech (Korean test model, issue 6); accuracy on "
+            "Mandarin not measured (no Mandarin model reachable on the build machines)",
+    "whisper": "decodes each turn after it ends; ~0.8 CPU-s per s of speech (2 threads); CER ~21 % on the "
+               "Mandarin test voice over the phone channel with the plain prompt, lower with the hotline's words "
+               "(docs/benchmarks.md)",
+}
+
+
+def measured_line() -> str:
+    """One line for operators: each engine's measured cost and accuracy."""
+    return "speech: measured — " + "; ".join(f"{name}: {text}" for name, text in ENGINE_MEASURED.items())
 
 
 def resolve_model_path(settings: SpeechSettings) -> Path:

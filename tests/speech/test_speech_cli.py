@@ -56,7 +56,8 @@ def test_status__without_model_says_keypad_mode_in_one_line(env):
     result = CliRunner().invoke(cli_module.speech, ["status"])
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert len(lines) == 2 and "keypad mode" in lines[0] and "synthesis on" in lines[1]
+    assert len(lines) == 3 and "keypad mode" in lines[0] and "synthesis on" in lines[2]
+    assert "vosk:" in lines[1] and "whisper:" in lines[1] and "CPU-s per s of speech" in lines[1]  # measured costs
 
 
 def test_say__writes_a_wav_with_real_audio(env):
