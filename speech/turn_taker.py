@@ -105,6 +105,7 @@ class TurnTaker:
             self._vad.speech_started()
         if boundary is Boundary.ENDED:
             self.ended_silence_ms = state.silence_ms + self._frame_ms
+            self._vad.forget_voice()
         if boundary in (Boundary.ENDED, Boundary.CUT, Boundary.STARTED):
             self._hint = replace(self._hint, text="")
         return boundary

@@ -145,6 +145,13 @@ class LineVad:
             self._context = window[-_CONTEXT:]
         return VadFrame(self.prob, level_dbfs(samples), self.background.level)
 
+    def forget_voice(self) -> None:
+        """Start the model afresh (its LSTM state and context), keeping the room's level. Called when a
+        turn ends: carried over from a sentence, the state kept a following bare 对 (250 ms) below the
+        speech probability until the word was over, so it never started a turn."""
+        self._context = np.zeros(_CONTEXT, np.float32)
+        self._state = (np.zeros((1, 1, 128), np.float32), np.zeros((1, 1, 128), np.float32))
+
     def heard_background(self, level: float) -> None:
         """A frame heard while the caller was not speaking: it describes the room (unless speech
         starts within ``Background.lag`` frames)."""

@@ -82,3 +82,17 @@ def test_turn_taker__a_bare_quarter_second_yes_at_a_read_back_is_heard(audio_dir
     line = mulaw.encode(np.concatenate([silence(1.0), yes, silence(1.0)]))
     boundaries = [taker.push(mulaw.decode(line[i:i + 160])) for i in range(0, len(line) - 159, 160)]
     assert [b for b in boundaries if b is not Boundary.NONE] == [Boundary.STARTED, Boundary.ENDED]
+
+
+def test_turn_taker__a_bare_yes_right_after_a_sentence_is_heard(mandarin_voice):
+    # The test voice's 对 (250 ms) after a sentence on the same line: with Silero's state carried over from
+    # the sentence it never scored as voice while it lasted; the state is now started afresh at each turn's end.
+    s = settings()
+    taker = TurnTaker(s, CallProfile.for_call(s, elder=True))
+    line = (mulaw.encode(silence(1.0)) + mandarin_voice.phone("我要取消刚才的订单。") + mulaw.encode(silence(2.5)))
+    said = [taker.push(mulaw.decode(line[i:i + 160])) for i in range(0, len(line) - 159, 160)]
+    assert [b for b in said if b is not Boundary.NONE] == [Boundary.STARTED, Boundary.ENDED]
+    taker.expect_yes_no(True)
+    line = mulaw.encode(silence(1.0)) + mandarin_voice.phone("对。") + mulaw.encode(silence(1.0))
+    answer = [taker.push(mulaw.decode(line[i:i + 160])) for i in range(0, len(line) - 159, 160)]
+    assert [b for b in answer if b is not Boundary.NONE] == [Boundary.STARTED, Boundary.ENDED]
