@@ -1,6 +1,7 @@
 """`make run-prod`'s layout (tools/run_prod.py), started whole on scratch PostgreSQL databases and Redis
 database numbers, then faulted: kill -9 a Rasa server in the middle of a booking made through HAProxy, and
-the booking goes on on the other; kill -9 a backend worker, and the API still answers through the proxy,
+the booking goes on on the other; kill -9 an action server, and a whole booking still goes through the other;
+kill -9 a backend worker, and the API still answers through the proxy,
 with the ledger verifying clean. Two Rasa model loads at once: run under the heavy lock."""
 from __future__ import annotations
 
@@ -127,6 +128,18 @@ def test_kill_9_a_rasa_server_mid_booking_and_the_booking_goes_on(layout):
     done = layout.say("对", sender)
     assert "约好了" in done, done
     assert [o["service_slug"] for o in layout.orders() if o["id"] not in before] == ["meal_delivery"]
+
+
+def test_kill_9_an_action_server_and_a_whole_booking_still_goes_through(layout):
+    sender = f"CA{uuid.uuid4().hex}"
+    before = {o["id"] for o in layout.orders()}
+    os.kill(layout.pids["actions-1"], signal.SIGKILL)
+    asked = layout.say("嗯那个我下礼拜二要去医院复查，能不能找个人陪我去", sender)
+    assert "交代" in asked, asked
+    read_back = layout.say("没有", sender)
+    assert "陪同就医" in read_back and "对吗" in read_back, read_back
+    assert "约好了" in layout.say("对", sender)
+    assert [o["service_slug"] for o in layout.orders() if o["id"] not in before] == ["escort_medical"]
 
 
 def test_kill_9_a_backend_worker_and_the_proxy_keeps_answering_with_a_clean_ledger(layout):
