@@ -9,10 +9,6 @@ The caller does not count answers: the hotline's turn-taking may split one spoke
 with a person on the line. So after each sentence the caller waits until the line has caught up (all its
 audio fed to the recogniser, every utterance finished, no assistant call in flight, nothing new for a
 moment) and takes every answer given since.
-
-Not here yet: cancelling an order. The read-back (您要取消…的陪同购物，对吗？) came, but a bare 对 in answer was
-not taken (Silero's state carried over from the sentence before; the VAD now starts afresh at each turn's
-end) - the call test waits for a run with that fix (docs/benchmarks.md, "Mandarin calls end to end").
 """
 from __future__ import annotations
 
@@ -27,6 +23,7 @@ from sqlalchemy import select
 from backend.core.db import unit_of_work
 from backend.ledger.queries import balance_minutes
 from backend.models import Order
+from backend.orders.service import NewOrder, create_order
 from ivr.assistant import Reply
 from speech.errors import SpeechError
 from speech.events import FinalUtterance, SpeechStarted
@@ -208,6 +205,26 @@ async def test_mandarin_call_books_corrects_the_day_and_confirms(backend, mandar
     assert start.date() == dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=2) and start.hour == 12, heard
     assert any("约好了" in text for text in done), (heard, done)
     assert call_record(backend, call_sid)["order_ids"] == [order.id]
+
+
+async def test_mandarin_call_cancels_the_order_after_the_read_back(backend, mandarin_line):
+    elder = backend.new_elder(name="吴秀兰")
+    start = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    with unit_of_work(backend.state.sessions) as session:
+        order_id = create_order(session, NewOrder(recipient_id=elder["id"], service_slug="escort_shopping",
+                                                  start_at=start, duration_minutes=60, channel="phone",
+                                                  actor="test"),
+                                policy=backend.state.policy, now=dt.datetime.now(dt.timezone.utc),
+                                today=dt.date.today()).id
+    call_sid = "CA" + "3d" * 16
+    async with mandarin_line(elder, call_sid) as (_line, _stream, caller):
+        answers = await caller.say("我要取消刚才的订单。")
+        assert answers and answers[-1].endswith("对吗？"), (_heard(backend, call_sid), answers)
+        assert [o.state for o in _orders(backend, elder["id"])] != ["cancelled"]  # asked first
+        done = await caller.say("对。")
+    [order] = _orders(backend, elder["id"])
+    assert order.id == order_id and order.state == "cancelled", (_heard(backend, call_sid), done)
+    assert any("取消" in text for text in done), done
 
 
 async def test_mandarin_call_stars(backend, mandarin_line):
