@@ -97,7 +97,8 @@ def test_chat_handoff_reaches_the_street_inbox_is_claimed_resolved_and_the_famil
         operator.click("form.resolve button")
         operator.wait_for_url("**done=resolve")
         assert operator.inner_text("#handoff-status") == "已办结"
-        assert [h for h in operator.locator("#handoff-history li").all_inner_texts()][-3:][0].count("接手") == 1
+        history = operator.locator("#handoff-history li").all_inner_texts()[-3:]
+        assert ["认领转人工请求" in history[0], "回电记录" in history[1], "转人工请求办结" in history[2]] == [True] * 3, history
         shot(operator, "console-handoff-resolved")
         done = page.locator(f"#fam-requests [data-request-id='{ticket_id}'][data-status=resolved]")
         done.wait_for(timeout=12_000)
