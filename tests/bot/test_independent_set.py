@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.evaluation import independent_items, score
+from bot.nlu.evaluation import INDEPENDENT, independent_items, score
 
 REPORT = Path(__file__).resolve().parents[2] / "var" / "reports" / "bot_independent.json"
 INTENT_FLOOR = 0.91
 SERVICE_FLOOR = 0.87
+# Set B (independent_b.yml, a third hand; nobody tuning the model reads it): measured 90.0 % / 90.1 %
+# on the model of fd95c3b (docs/benchmarks.md); floors a few points under, as for set A.
+B_INTENT_FLOOR = 0.87
+B_SERVICE_FLOOR = 0.86
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +40,21 @@ def test_independent_set__intent_accuracy(evaluation):
 
 def test_independent_set__service_accuracy(evaluation):
     assert evaluation["service_accuracy"] >= SERVICE_FLOOR, len(evaluation["service_misses"])
+
+
+@pytest.fixture(scope="module")
+def evaluation_b(parser):
+    return score(parser.parse, independent_items(INDEPENDENT.with_name("independent_b.yml")))
+
+
+def test_independent_set_b__is_large_enough_to_mean_something(evaluation_b):
+    assert evaluation_b["examples"] >= 320 and evaluation_b["service_examples"] >= 17 * 8
+
+
+def test_independent_set_b__intent_accuracy(evaluation_b):
+    # Only counts are shown on failure: set B's sentences stay unread by whoever tunes the model.
+    assert evaluation_b["intent_accuracy"] >= B_INTENT_FLOOR, len(evaluation_b["intent_misses"])
+
+
+def test_independent_set_b__service_accuracy(evaluation_b):
+    assert evaluation_b["service_accuracy"] >= B_SERVICE_FLOOR, len(evaluation_b["service_misses"])
