@@ -54,7 +54,7 @@ def _decoder(table):
 
 
 # What `db upgrade` fills in an empty database; restore replaces these, and refuses if anything else has rows.
-SETUP_TABLES = frozenset({"service_items", "ledger_head"})
+SETUP_TABLES = frozenset({"service_items", "ledger_head", "message_cursors"})
 
 
 def _first_table_with_data(session: Session) -> str | None:
