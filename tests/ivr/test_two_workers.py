@@ -5,6 +5,7 @@ recorded in the real backend); with each worker's own memory, the embedded defau
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ async def answer_on(worker: HotlineWorker, caller: str, call_sid: str) -> dict[s
 async def test_webhook_on_one_worker_and_stream_on_the_other_book_with_redis(backend, tmp_path):
     redis_tokens(60)  # Redis must be there (skips or fails naming it otherwise)
     elder = backend.new_elder(name="两个进程")
-    call_sid = "CA" + "7" * 32
+    call_sid = "CA" + uuid.uuid4().hex  # unique: the backend is shared by the session's hotline tests
     env = worker_env(backend.url, REDIS_URL)
     with HotlineWorker(env, tmp_path / "a.log") as first, HotlineWorker(env, tmp_path / "b.log") as second:
         parameters = await answer_on(first, elder["phone"], call_sid)
@@ -59,7 +60,7 @@ async def test_webhook_on_one_worker_and_stream_on_the_other_book_with_redis(bac
 
 async def test_without_shared_state_the_other_worker_refuses_the_stream(backend, tmp_path):
     elder = backend.new_elder(name="各自内存")
-    call_sid = "CA" + "8" * 32
+    call_sid = "CA" + uuid.uuid4().hex
     env = worker_env(backend.url, "")
     with HotlineWorker(env, tmp_path / "a.log") as first, HotlineWorker(env, tmp_path / "b.log") as second:
         parameters = await answer_on(first, elder["phone"], call_sid)
