@@ -104,6 +104,7 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 # first opaque background behind it (walking up the ancestors; semi-transparent layers are blended).
 VISUAL_JS = """
 (el) => {
+  if (!el.isConnected) return null;  // re-rendered between finding and measuring: measure again
   const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
     const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
   const blend = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
@@ -126,5 +127,13 @@ VISUAL_JS = """
 """
 
 
-def visual(locator) -> dict:
-    return locator.evaluate(VISUAL_JS)
+def visual(locator, attempts: int = 20) -> dict:
+    """Computed size, contrast and box of one element. The chat re-renders its list when the history
+    arrives, so an element found a moment ago may be detached by the time it is measured (its computed
+    font size is then empty, read as NaN): the locator is resolved again until a connected element is measured."""
+    for _ in range(attempts):
+        seen = locator.evaluate(VISUAL_JS)
+        if seen is not None and seen["fontSize"] == seen["fontSize"]:  # NaN != NaN
+            return seen
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"no connected element to measure after {attempts} tries: {locator}")
