@@ -22,7 +22,7 @@ from backend.core.errors import YinlingError
 from web.auth.deps import LoginRequired
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-SITES = ("/console", "/family", "/volunteer")
+SITES = ("/console", "/family", "/volunteer", "/partner")
 TITLES = {401: "请先登录", 403: "不能这样操作", 404: "没有找到", 405: "不能这样打开", 409: "已经处理过了",
           413: "内容太多了", 422: "信息不对", 429: "请稍后再试", 500: "系统出了点问题"}
 MESSAGES = {404: "这个页面不存在，可能是地址输错了，或者内容已经不在了。",

@@ -50,6 +50,9 @@ RULES: dict[str, Rule] = {
     # coins
     "transfer.gift": _CALLERS, "transfer.donation": _CALLERS, "transfer.redemption": _CALLERS,
     "transfer.grant": _DECIDE, "ledger.reversal": _DECIDE,
+    # the volunteer mall: the catalogue and reversing an exchange are decisions about coins
+    "mall.partner.save": _DECIDE, "mall.goods.save": _DECIDE, "mall.goods.restock": _DECIDE,
+    "mall.benefit.save": _DECIDE, "mall.reverse": _DECIDE,
     # the station tree
     "station.create": Rule(ADMINS),
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.core.errors import InvalidInput, PolicyViolation
 from backend.ledger import journal
@@ -85,9 +85,15 @@ def redeem(session: Session, **kwargs) -> Entry:
 def redeem_request(session: Session, *, person_id: int, station_id: int, minutes: int, policy: PolicyProfile,
                    today: date, actor: Actor, order_id: int | None = None, goods: bool = False,
                    key: str | None = None, memo: str = "") -> journal.Request:
-    """Spend coins on a service (or goods where the policy allows) in the station's district."""
+    """Spend coins on a service (or goods where the policy allows) in the station's district.
+
+    The age rule is for services only: the seeds tie it to needing a service ("志愿者在本人或其配偶达到
+    60周岁且有服务需求时", seeds/002 line 136), while the goods half is exchanged at the outlets by
+    volunteers of any age ("其中 50%可到各网点兑换物品；剩余 50%时间待志愿者需要服务时…", seeds/003 line 49).
+    """
     _positive(minutes)
-    check_redemption_age(session, person_id, policy, today)
+    if not goods:
+        check_redemption_age(session, person_id, policy, today)
     account = person_account(session, person_id)
     if goods:
         _check_goods_share(session, account.id, minutes, policy)
@@ -98,22 +104,36 @@ def redeem_request(session: Session, *, person_id: int, station_id: int, minutes
         actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id, idempotency_key=key))
 
 
+def goods_share_left(session: Session, account_id: int, policy: PolicyProfile) -> int:
+    """Minutes the account may still spend on goods under the policy's share of what it earned."""
+    earned = _net_for(session, account_id, Kind.SERVICE_CREDIT)
+    spent = -_net_for(session, account_id, Kind.GOODS_REDEMPTION)
+    return max(0, earned * policy.goods_share_percent // 100 - spent)
+
+
 def _check_goods_share(session: Session, account_id: int, minutes: int, policy: PolicyProfile) -> None:
     if policy.goods_share_percent == 0:
         raise PolicyViolation("this policy does not exchange coins for goods", code="goods_not_allowed",
                               message="本地时间币不能兑换物品。")
-    earned = _sum_for(session, account_id, Kind.SERVICE_CREDIT)
-    spent = -_sum_for(session, account_id, Kind.GOODS_REDEMPTION)
-    allowed = earned * policy.goods_share_percent // 100
-    if spent + minutes > allowed:
-        raise PolicyViolation(f"goods share exhausted: {spent}+{minutes} > {allowed} min",
+    left = goods_share_left(session, account_id, policy)
+    if minutes > left:
+        raise PolicyViolation(f"goods share exhausted: {minutes} min asked, {left} min left",
                               code="goods_share", message=f"兑换物品最多用{policy.goods_share_percent}%的时间币。")
 
 
-def _sum_for(session: Session, account_id: int, kind: str) -> int:
-    return session.scalar(select(func.coalesce(func.sum(PostingRow.amount), 0))
-                          .join(LedgerEntry, LedgerEntry.seq == PostingRow.entry_seq)
-                          .where(PostingRow.account_id == account_id, LedgerEntry.kind == kind)) or 0
+def _net_for(session: Session, account_id: int, kind: str) -> int:
+    """The account's postings of ``kind`` less what reversals of them gave back: a revoked (fake)
+    service earns no goods share, and a reversed goods redemption returns its share."""
+    original = aliased(LedgerEntry)
+    direct = session.scalar(select(func.coalesce(func.sum(PostingRow.amount), 0))
+                            .join(LedgerEntry, LedgerEntry.seq == PostingRow.entry_seq)
+                            .where(PostingRow.account_id == account_id, LedgerEntry.kind == kind)) or 0
+    undone = session.scalar(select(func.coalesce(func.sum(PostingRow.amount), 0))
+                            .join(LedgerEntry, LedgerEntry.seq == PostingRow.entry_seq)
+                            .join(original, original.seq == LedgerEntry.reverses_seq)
+                            .where(PostingRow.account_id == account_id, LedgerEntry.kind == Kind.REVERSAL,
+                                   original.kind == kind)) or 0
+    return direct + undone
 
 
 def check_gift_allowed(session: Session, from_id: int, to_id: int, policy: PolicyProfile) -> None:

@@ -12,6 +12,7 @@ from backend.models.calls import Call, CallEvent, CallTurn
 from backend.models.chats import Chat, ChatMessage
 from backend.models.web import AuditEntry, LoginAttempt, WebSession
 from backend.models.messages import MessageCursor, OrderMessage
+from backend.models.mall import MallBenefit, MallGoods, MallPartner, MallRedemption
 
 __all__ = [
     "Base", "Person", "FamilyLink", "Organisation", "OrganisationMember", "Qualification", "Training",
@@ -20,4 +21,5 @@ __all__ = [
     "Certificate", "AvailabilityException", "AvailabilityWindow", "VolunteerProfile", "VolunteerService",
     "Anomaly", "FollowUp", "Offer", "OrderEvent", "ServiceVisit", "Call", "CallEvent", "CallTurn",
     "AuditEntry", "LoginAttempt", "WebSession", "MessageCursor", "OrderMessage", "Chat", "ChatMessage",
+    "MallBenefit", "MallGoods", "MallPartner", "MallRedemption",
 ]

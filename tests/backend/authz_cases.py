@@ -23,6 +23,9 @@ from backend.orders.assign import assign_volunteer
 from backend.orders.paper_csv import COLUMNS
 from tests import factories
 from tests.backend import authz_world as w
+from backend.ledger.operations import Actor, credit_service
+from backend.mall import catalogue, redemption
+from backend.policy import load_profile
 
 SERVICE, CLERK, REVIEWER, ADMIN = "service", "clerk", "reviewer", "admin"
 CALLERS = frozenset({SERVICE, CLERK, REVIEWER, ADMIN})
@@ -212,6 +215,59 @@ def console_sheet(world, which):
 
 # --- the matrix ------------------------------------------------------------------------------------
 
+_logins = _counter()
+
+
+def mall_partner(world, which) -> int:
+    """A partner of street ``which`` (with a login of its own)."""
+    with _s(world) as s:
+        return catalogue.save_partner(s, catalogue.PartnerForm(
+            name="合作商店", kind="shop", station_id=world.street(which), address="", login=f"shop{next(_logins)}")).id
+
+
+def mall_goods(world, which) -> int:
+    partner_id = mall_partner(world, which)
+    with _s(world) as s:
+        from backend.models import MallPartner
+        partner = s.get(MallPartner, partner_id)
+        return catalogue.save_goods(s, catalogue.GoodsForm(name="毛巾", price="1", pickup="服务台", partner_id=partner_id),
+                                    partner, stock=5).id
+
+
+def mall_redemption(world, which) -> int:
+    """An item exchanged by a volunteer of street ``which`` (under the demo profile, which allows goods)."""
+    goods_id = mall_goods(world, which)
+    goods_policy = load_profile("demo")
+    with _s(world) as s:
+        person = w.new_volunteer(s, world.state, world.street(which))
+        credit_service(s, volunteer_id=person, station_id=world.street(which), served_minutes=600, tier="ordinary",
+                       policy=goods_policy, actor=Actor("system:test", "system"))
+        row, _ = redemption.redeem(s, person_id=person, goods_id=goods_id, key=f"k{next(_logins)}",
+                                   policy=goods_policy, today=datetime.now(TZ).date())
+        return row.id
+
+
+def _benefit(world, which) -> int:
+    partner_id = mall_partner(world, which)
+    with _s(world) as s:
+        from backend.models import MallPartner
+        return catalogue.save_benefit(s, catalogue.BenefitForm(partner_id=partner_id, offer="八折", min_hours="10"),
+                                      s.get(MallPartner, partner_id)).id
+
+
+def mall_partner_form(world, which) -> dict:
+    return {"name": "博物馆", "kind": "museum", "station_id": str(world.street(which)), "address": "",
+            "login": f"museum{next(_logins)}", "password": ""}
+
+
+def mall_goods_form(world, which) -> dict:
+    return {"name": "毛巾", "price": "1", "stock": "3", "pickup": "服务台", "partner_id": str(mall_partner(world, which))}
+
+
+def mall_benefit_form(world, which) -> dict:
+    return {"partner_id": str(mall_partner(world, which)), "offer": "免费参观一次", "min_stars": "1", "min_hours": ""}
+
+
 API = "/api/v1"
 MATRIX: dict[tuple[str, str], Action | Outside] = {
     ("POST", f"{API}/auth/login"): Outside("public: the login itself (tests/backend/test_scope_and_queries.py)"),
@@ -314,6 +370,34 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
                                                            form=True),
     ("POST", "/console/people/{person_id}/qualifications"): Action(
         ENTER, with_person({"kind": "nurse", "reason": "见了护士证"}), 303, form=True),
+    ("POST", "/console/mall/partners"): Action(DECIDE, lambda world, which: ({}, mall_partner_form(world, which)), 303,
+                                               form=True),
+    ("POST", "/console/mall/partners/{partner_id}"): Action(
+        DECIDE, lambda world, which: ({"partner_id": mall_partner(world, which)}, mall_partner_form(world, which)), 303,
+        form=True),
+    ("POST", "/console/mall/goods"): Action(DECIDE, lambda world, which: ({}, mall_goods_form(world, which)), 303,
+                                            form=True),
+    ("POST", "/console/mall/goods/{goods_id}"): Action(
+        DECIDE, lambda world, which: ({"goods_id": mall_goods(world, which)}, mall_goods_form(world, which)), 303,
+        form=True),
+    ("POST", "/console/mall/goods/{goods_id}/stock"): Action(
+        DECIDE, lambda world, which: ({"goods_id": mall_goods(world, which)}, {"change": "4", "reason": "新到"}), 303,
+        form=True),
+    ("POST", "/console/mall/benefits"): Action(DECIDE, lambda world, which: ({}, mall_benefit_form(world, which)), 303,
+                                               form=True),
+    ("POST", "/console/mall/benefits/{benefit_id}"): Action(
+        DECIDE, lambda world, which: ({"benefit_id": _benefit(world, which)}, mall_benefit_form(world, which)), 303,
+        form=True),
+    ("POST", "/console/mall/redemptions/{redemption_id}/reverse"): Action(
+        DECIDE, lambda world, which: ({"redemption_id": mall_redemption(world, which)}, {"reason": "志愿者不要了"}), 303,
+        form=True),
+    ("POST", "/volunteer/mall/redeem"): Outside(
+        "the session's own volunteer's coins (tests/web/test_volunteer_mall.py)", "volunteer"),
+    ("POST", "/partner/login"): Outside("public: the mall partner's login (tests/web/test_volunteer_mall.py)"),
+    ("POST", "/partner/logout"): Outside("ends one's own partner session (tests/web/test_partner_page.py)"),
+    ("POST", "/partner/collect"): Outside(
+        "the logged-in partner's own goods' codes only (tests/web/test_partner_page.py)"),
+    ("POST", "/partner/benefit"): Outside("the logged-in partner's own benefits (tests/web/test_partner_page.py)"),
     ("POST", "/family/login"): Outside("public: the family login itself (tests/web/test_family_login.py)"),
     ("POST", "/family/logout"): Outside("ends one's own session (tests/web/test_family_login.py)"),
     ("POST", "/family/register"): Outside("public: self-registration (tests/web/test_family_register.py)"),

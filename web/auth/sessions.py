@@ -1,6 +1,7 @@
 """Server-side login sessions. The cookie holds a random token; the database holds its SHA-256.
 
-Realms: "console" (subject = operators.id), "family" and "volunteer" (subject = persons.id). A session ends at
+Realms: "console" (subject = operators.id), "family" and "volunteer" (subject = persons.id), "partner"
+(subject = mall_partners.id). A session ends at
 logout, after ``SESSION_HOURS`` of age or ``IDLE_MINUTES`` of inactivity, or when revoked (account
 frozen). Cookies are HttpOnly, SameSite=Lax, path "/", and Secure whenever the app is served over
 HTTPS (``Settings.base_url``), so a session cookie never travels in clear text in production.
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 from backend.core.config import Settings
 from backend.models import WebSession
 
-COOKIE_NAMES = {"console": "yl_console", "family": "yl_family", "volunteer": "yl_volunteer"}
-SESSION_HOURS = {"console": 12, "family": 24 * 14, "volunteer": 24 * 14}
-IDLE_MINUTES = {"console": 60, "family": 24 * 60, "volunteer": 24 * 60}
+COOKIE_NAMES = {"console": "yl_console", "family": "yl_family", "volunteer": "yl_volunteer", "partner": "yl_partner"}
+SESSION_HOURS = {"console": 12, "family": 24 * 14, "volunteer": 24 * 14, "partner": 12}
+IDLE_MINUTES = {"console": 60, "family": 24 * 60, "volunteer": 24 * 60, "partner": 8 * 60}
 
 
 def _hash(token: str) -> str:

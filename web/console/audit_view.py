@@ -36,6 +36,10 @@ ACTION_ZH = {
     "transfer.gift": "赠予时间币", "transfer.donation": "捐赠时间币", "transfer.redemption": "兑换时间币",
     "transfer.grant": "发放时间币", "ledger.reversal": "冲正记账",
     "station.create": "新建站点",
+    "mall.partner.save": "保存商城合作单位", "mall.goods.save": "保存商城物品", "mall.goods.restock": "调整物品库存",
+    "mall.benefit.save": "保存志愿者优惠", "mall.reverse": "撤销物品兑换（退回时间币）",
+    "volunteer.redeem": "志愿者兑换物品", "partner.login": "合作单位登录", "partner.logout": "合作单位退出",
+    "partner.collect": "合作单位确认领取", "partner.benefit_check": "合作单位核验优惠码",
 }
 
 

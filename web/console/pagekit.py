@@ -53,6 +53,11 @@ FLASH = {
     "backfill.import": "已导入{count}条补登记录（其中{repeated}条以前导入过，没有重复记账）。",
     "followup.record": "回访结果已记录。",
     "followup.not_reached": "未联系上，已记下第{attempts}次尝试。",
+    "mall.partner.save": "已保存合作单位：{name}。",
+    "mall.goods.save": "已保存物品：{name}，库存{stock}件。",
+    "mall.goods.restock": "库存已更新：{name}，{before}件 → {after}件。",
+    "mall.benefit.save": "已保存优惠：{offer}。",
+    "mall.reverse": "已撤销这次兑换：时间币已退回，库存已加回。",
 }
 
 

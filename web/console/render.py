@@ -21,6 +21,7 @@ NAV = [
     ("/console/people", "人员"),
     ("/console/backfill", "补登"),
     ("/console/followups", "回访"),
+    ("/console/mall", "商城"),
     ("/console/audit", "操作记录"),
 ]
 

@@ -26,6 +26,7 @@ FLASH = {
     "volunteer.check_out.held": "已签退。这次服务需要站点工作人员核查，核查通过后记入时长。",
     "volunteer.rate": "谢谢您的评价。",
     "volunteer.offer_by": "已保存：以后有新的单会这样通知您。",
+    "volunteer.redeem": "兑换成功！用了{price}。领取码 {code}，请到{pickup}领取。",
 }
 
 
