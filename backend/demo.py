@@ -15,6 +15,7 @@ from backend.catalogue.catalogue import sync_catalogue
 from backend.core.security import hash_password
 from backend.ledger import journal
 from backend.ledger.operations import Actor, credit_service, donate, gift, grant
+from backend.mall import catalogue
 from backend.models import Operator, Person
 from backend.people import registry
 from backend.people.identity import id_check_char
@@ -29,6 +30,7 @@ DEMO_OPERATORS = (  # username, password, name, role, station key
 )
 DEMO_FAMILY_PASSWORD = "yinling-family-1"
 DEMO_VOLUNTEER = ("chen", "yinling-volunteer-1")  # 陈志强 logs in to /volunteer with his phone number
+DEMO_PARTNER = ("hunan_desk", "yinling-partner-1")  # the community desk confirms collection codes at /partner
 ORDINARY_SERVICES = ["chat_companion", "escort_medical", "escort_shopping", "bill_payment", "recreation",
                      "health_education", "smartphone_training", "cooking_class", "anti_fraud", "meal_delivery",
                      "cleaning", "errand", "repair"]
@@ -124,5 +126,29 @@ def seed(session: Session, policy: PolicyProfile, secret_key: str, today: date) 
     donate(session, from_id=people["chen"].id, minutes=20 * 60, policy=policy, actor=Actor("person:%d" % people["chen"].id, "chat"))
     grant(session, to_id=people["wang"].id, minutes=12 * 60, actor=Actor("operator:demo", "operator"),
           memo="高龄独居老人补贴")
+    _mall(session, st)
     session.flush()
     return True
+
+
+def _mall(session: Session, st: dict) -> None:
+    """The volunteer mall (Zhongshan's 志愿商城, seeds/004 line 27) and Nanjing's care measures for star
+    volunteers (seeds/000 line 15). Goods can be exchanged where the policy has a goods share (make run's
+    ``demo`` profile: 50 %); under a profile without one the page says coins buy services only."""
+    desk = catalogue.save_partner(session, catalogue.PartnerForm(
+        name="湖南路社区服务台", kind="station", station_id=st["hunan_road"].id, address="鼓楼区湖南路街道办事处一楼",
+        login=DEMO_PARTNER[0], password=DEMO_PARTNER[1]))
+    museum = catalogue.save_partner(session, catalogue.PartnerForm(
+        name="市博物馆", kind="museum", station_id=st["city"].id, address="玄武区中山东路321号", login="city_museum"))
+    bus = catalogue.save_partner(session, catalogue.PartnerForm(
+        name="市公交集团", kind="transit", station_id=st["city"].id, address="", login="city_bus"))
+    for name, price, stock, pickup in (("大米5斤", "3", 20, "湖南路社区服务台，工作日9:00-17:00"),
+                                       ("毛巾两条", "1", 50, "湖南路社区服务台，工作日9:00-17:00"),
+                                       ("老花镜一副", "2", 10, "湖南路社区服务台，工作日9:00-17:00")):
+        catalogue.save_goods(session, catalogue.GoodsForm(name=name, price=price, pickup=pickup, partner_id=desk.id),
+                             desk, stock=stock)
+    catalogue.save_benefit(session, catalogue.BenefitForm(partner_id=museum.id, offer="每年免费参观6次", min_stars="1"),
+                           museum)
+    catalogue.save_benefit(session, catalogue.BenefitForm(partner_id=bus.id, offer="乘公交八折", min_hours="100"), bus)
+    catalogue.save_benefit(session, catalogue.BenefitForm(partner_id=desk.id, offer="老年大学优先报名",
+                                                          min_stars="3"), desk)

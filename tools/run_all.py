@@ -84,6 +84,7 @@ def child_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
     out.setdefault("IVR_PUBLIC_URL", backend)
     out["YINLING_METRICS_PORT"] = str(ports.metrics)
     out.setdefault("IVR_BROWSER_PHONE", "local")  # the local demo: loopback clients only (ivr/app.py)
+    out.setdefault("YINLING_POLICY", "demo")  # Nanjing's rules with a goods share, so the mall can be tried
     return out
 
 

@@ -8,7 +8,7 @@ from backend.api.state import AppState
 from backend.core.backlog import BacklogCollector
 from backend.core.bootstrap import prepare_database, seed_demo
 from backend.core.config import Settings, get_settings
-from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, DEMO_VOLUNTEER, PEOPLE
+from backend.demo import DEMO_FAMILY_PASSWORD, DEMO_OPERATORS, DEMO_PARTNER, DEMO_VOLUNTEER, PEOPLE
 from ivr.settings import IvrSettings
 from observe import logs, metrics
 from yinling.app import assemble
@@ -41,6 +41,7 @@ def banner(settings: Settings, browser_phone: str = "off", metrics_url: str | No
         *[f"    {u} / {p}  ({name})" for u, p, name, _role, _st in DEMO_OPERATORS],
         f"  demo family login    {PEOPLE[6].phone} / {DEMO_FAMILY_PASSWORD}",
         f"  demo volunteer login {_phone_of(DEMO_VOLUNTEER[0])} / {DEMO_VOLUNTEER[1]}",
+        f"  mall partner page    {base}/partner   ({DEMO_PARTNER[0]} / {DEMO_PARTNER[1]})",
         "",
     ]
     return "\n".join(lines)
