@@ -1,6 +1,8 @@
 """Follow-up calls (回访): the operator who called the elder records the outcome. Reached (satisfied or
 not, a note) closes the item; "not reached" is counted and the item stays until the third failed try,
-which closes it as unreachable. The follow-up's order must be in the operator's scope."""
+which closes it as unreachable. The follow-up's order must be in the operator's scope. An elder who
+complains on the call has the complaint opened as a dispute on the order, in the same transaction
+(``backend.access.disputes``)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.access import scope
+from backend.access import disputes, scope
 from backend.access.gate import permit
 from backend.access.outcome import Done
 from backend.access.principal import Principal
@@ -45,18 +47,26 @@ def close(session: Session, who: Principal, follow_up_id: int, outcome: str, *, 
 
 
 def call_back(session: Session, who: Principal, follow_up_id: int, *, reached: str, satisfied: str, note: str,
-              at: datetime) -> Done[FollowUp]:
-    """The console's form: reached yes/no, satisfied yes/so-so/no, a note."""
+              at: datetime, complaint: bool = False) -> Done[FollowUp]:
+    """The console's form: reached yes/no, satisfied yes/so-so/no, a note, and whether the elder
+    complained (then the note is their complaint, opened as a dispute)."""
     gate = permit(who, "followup.record")
     follow_up, order = _pending(session, who, follow_up_id)
     note = note.strip()
+    if complaint and reached != "yes":
+        raise InvalidInput("a complaint needs the elder reached", code="complaint_not_reached",
+                           message="联系上老人才能登记投诉。")
     if reached == "yes":
         if satisfied not in SATISFACTION_ZH:
             raise InvalidInput(f"satisfied must be one of {list(SATISFACTION_ZH)}", code="satisfaction_required",
                                message="请选择老人是否满意。")
-        outcome = "；".join(x for x in ("已联系上", SATISFACTION_ZH[satisfied], note) if x)
-        return close(session, who, follow_up.id, outcome, at=at,
+        outcome = "；".join(x for x in ("已联系上", SATISFACTION_ZH[satisfied], "投诉" if complaint else "", note) if x)
+        done = close(session, who, follow_up.id, outcome, at=at,
                      detail={"reached": True, "satisfied": SATISFACTION_ZH[satisfied]})
+        if complaint:
+            disputes.complain(session, who, order.id, side="elder", text=note or "回访时老人表示不满，要求处理",
+                              source="followup", now=at)
+        return done
     if reached != "no":
         raise InvalidInput("reached must be yes or no", code="reached_required", message="请选择是否联系上老人。")
     tries = attempts(session, follow_up.id) + 1

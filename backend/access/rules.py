@@ -47,6 +47,8 @@ RULES: dict[str, Rule] = {
     # the service desk: requests for a person, from the phone or the chat
     "handoff.claim": _ENTER, "handoff.call_back": _ENTER, "handoff.resolve": _ENTER,
     "browser_phone.call": _ENTER,  # an operator calls the hotline as a person of their scope
+    # disputes: whoever hears a complaint opens the case; a reviewer or admin decides it
+    "dispute.open": _CALLERS, "dispute.statement": _ENTER, "dispute.decide": _DECIDE,
     # coins
     "transfer.gift": _CALLERS, "transfer.donation": _CALLERS, "transfer.redemption": _CALLERS,
     "transfer.grant": _DECIDE, "ledger.reversal": _DECIDE,

@@ -16,7 +16,7 @@ from backend.models import Account, FamilyLink, FollowUp, LedgerEntry, Order, Pe
 WHAT_ZH = {"order": "订单", "person": "人", "station": "站点", "registration": "登记", "family_link": "绑定",
            "followup": "回访", "ledger_entry": "记账记录", "call": "通话", "chat": "聊天记录",
            "handoff": "转人工请求", "mall_partner": "合作单位", "mall_goods": "物品", "mall_benefit": "优惠",
-           "mall_redemption": "兑换记录"}
+           "mall_redemption": "兑换记录", "dispute": "投诉"}
 
 
 def can_see_station(session: Session, who: Principal, station_id: int | None) -> bool:

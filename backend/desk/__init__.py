@@ -1,3 +1,3 @@
 """The service desk: what is waiting for the operators of a station subtree (requests for a person from
-the phone and the chat, reviews, registrations and family links to verify, follow-ups due) in one
-inbox (``inbox``). The actions on a request for a person pass the gate in ``backend.access.handoffs``."""
+the phone and the chat, reviews, registrations and family links to verify, follow-ups due, disputes) in
+one inbox (``inbox``). The actions on a request for a person pass the gate in ``backend.access.handoffs``."""

@@ -1,4 +1,5 @@
-"""The inbox's read side: counts of what waits in an operator's subtree, and the requests for a person.
+"""The inbox's read side: counts of what waits in an operator's subtree, the requests for a person and
+the disputes.
 
 Scope is the operator's station path, as everywhere (``backend.access.scope``): records without a
 station (an unknown number's request) belong to the city-level operators only.
@@ -13,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.access.principal import Principal
-from backend.models import FamilyLink, FollowUp, HandoffTicket, Order, Person, Registration, Station
+from backend.models import Dispute, FamilyLink, FollowUp, HandoffTicket, Order, Person, Registration, Station
 from backend.orders import states
 
 WAITING = ("open", "claimed")
@@ -27,7 +28,8 @@ def _in_scope(who: Principal, station_column):
 @dataclass(frozen=True)
 class Counts:
     """What waits: ``handoffs`` (open or claimed requests for a person; ``unclaimed`` of them nobody took),
-    ``reviews`` (services held for a reviewer), ``registrations``, ``family_links`` (to verify), ``followups``."""
+    ``reviews`` (services held for a reviewer), ``registrations``, ``family_links`` (to verify), ``followups``,
+    ``disputes`` (complaints open as cases)."""
 
     handoffs: int
     unclaimed: int
@@ -35,10 +37,11 @@ class Counts:
     registrations: int
     family_links: int
     followups: int
+    disputes: int = 0
 
     @property
     def total(self) -> int:
-        return self.handoffs + self.reviews + self.registrations + self.family_links + self.followups
+        return self.handoffs + self.reviews + self.registrations + self.family_links + self.followups + self.disputes
 
 
 def counts(session: Session, who: Principal) -> Counts:
@@ -61,7 +64,19 @@ def counts(session: Session, who: Principal) -> Counts:
         followups=count(select(FollowUp.id).join(Order, Order.id == FollowUp.order_id)
                         .join(Station, Station.id == Order.station_id)
                         .where(_in_scope(who, Order.station_id), FollowUp.status == "pending")),
+        disputes=count(select(Dispute.id).join(Station, Station.id == Dispute.station_id)
+                       .where(_in_scope(who, Dispute.station_id), Dispute.status == "open")),
     )
+
+
+def disputes(session: Session, who: Principal, *, waiting: bool = True, limit: int = 100) -> list[Dispute]:
+    """Cases in scope: open ones oldest first, or the decided ones newest first."""
+    query = select(Dispute).join(Station, Station.id == Dispute.station_id).where(_in_scope(who, Dispute.station_id))
+    if waiting:
+        query = query.where(Dispute.status == "open").order_by(Dispute.opened_at, Dispute.id)
+    else:
+        query = query.where(Dispute.status == "decided").order_by(Dispute.decided_at.desc(), Dispute.id.desc())
+    return list(session.scalars(query.limit(limit)))
 
 
 def handoffs(session: Session, who: Principal, *, waiting: bool = True, limit: int = 100) -> list[HandoffTicket]:

@@ -1,4 +1,5 @@
-"""Ratings (互评) and the follow-up call queue (回访)."""
+"""Ratings (互评) and the follow-up call queue (回访). A rating marked as a complaint also opens a
+dispute on the order (``backend.disputes``)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
+from backend.disputes.cases import from_rating
 from backend.fulfilment.completion import queue_follow_up
 from backend.models import FamilyLink, FollowUp, Order, Rating
 from backend.orders import states
@@ -51,6 +53,8 @@ def rate(session: Session, order_id: int, *, by_person_id: int, stars: int, comm
         elif stars <= LOW_RATING:
             queue_follow_up(session, order_id, "low_rating")
     session.flush()
+    if complaint:  # either side's complaint becomes a case on the order (纠纷处理)
+        from_rating(session, order, role=role, stars=stars, comment=comment, by_person_id=by_person_id, now=at)
     return rating
 
 

@@ -27,3 +27,8 @@ def offer_call(*, service: str, when: str, duration: str, distance: str) -> str:
     """What the outbound offer call says, in the elder-friendly voice (slow, short sentences)."""
     return (f"您好，这里是银龄时间银行。有位老人{when}需要{service}，大约{duration}，离您{distance}。"
             f"接单请按1，或者说“好”；不方便请按2，或者说“不去”。")
+
+
+def dispute_outcome(*, service: str, when: str, outcome: str) -> str:
+    """To each side of a dispute once it is decided (``outcome``: what the decision means for them)."""
+    return f"{PREFIX}关于{when}{service}服务的投诉已处理：{outcome}。有疑问请打热线。"

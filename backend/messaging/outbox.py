@@ -1,7 +1,8 @@
 """The SMS outbox. ``collect`` reads the order events the outbox has not seen (a cursor row) and writes
 one ``OrderMessage`` per person to tell, in the same transaction that moves the cursor: an offer to
 the volunteer it was made to, a confirmation to the elder and to the family member who booked when a
-volunteer accepts, and reminders before the visit. ``deliver`` sends the due messages, each outside
+volunteer accepts, and reminders before the visit; ``notify`` queues a text a decision calls for (a dispute's
+outcome). ``deliver`` sends the due messages, each outside
 any transaction, and records the outcome: sent, or tried again later (30 s, 2 min, 10 min, 30 min ...)
 until ``MAX_ATTEMPTS``, then failed with Twilio's reason. The offer itself never depends on a message:
 it is on the volunteer's page and in the dispatcher's hands whatever Twilio says."""
@@ -45,6 +46,13 @@ def _add(session: Session, order: Order, person: Person | None, kind: str, body:
                            next_attempt_at=now, created_at=now)
     session.add(message)
     return message
+
+
+def notify(session: Session, order: Order, person: Person | None, kind: str, body: str, *,
+           now: datetime) -> OrderMessage | None:
+    """Queues one text about ``order`` to ``person`` (none without a phone), in the caller's transaction,
+    for ``deliver`` to send: what a decision taken elsewhere (a dispute's outcome) tells the people."""
+    return _add(session, order, person, kind, body, event_id=None, now=now)
 
 
 def _offer(session: Session, event: OrderEvent, order: Order, *, base_url: str, tz: str, now: datetime) -> None:

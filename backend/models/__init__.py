@@ -13,6 +13,7 @@ from backend.models.chats import Chat, ChatMessage
 from backend.models.web import AuditEntry, LoginAttempt, WebSession
 from backend.models.messages import MessageCursor, OrderMessage
 from backend.models.mall import MallBenefit, MallGoods, MallPartner, MallRedemption
+from backend.models.disputes import Dispute, DisputeStatement
 
 __all__ = [
     "Base", "Person", "FamilyLink", "Organisation", "OrganisationMember", "Qualification", "Training",
@@ -22,4 +23,5 @@ __all__ = [
     "Anomaly", "FollowUp", "Offer", "OrderEvent", "ServiceVisit", "Call", "CallEvent", "CallTurn",
     "AuditEntry", "LoginAttempt", "WebSession", "MessageCursor", "OrderMessage", "Chat", "ChatMessage",
     "MallBenefit", "MallGoods", "MallPartner", "MallRedemption",
+    "Dispute", "DisputeStatement",
 ]

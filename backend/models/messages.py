@@ -26,7 +26,7 @@ class OrderMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     to_phone: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(8), default="sms")
-    kind: Mapped[str] = mapped_column(String(16))  # offer | confirmation | reminder
+    kind: Mapped[str] = mapped_column(String(16))  # offer | confirmation | reminder | dispute
     body: Mapped[str] = mapped_column(Text)
     link_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)

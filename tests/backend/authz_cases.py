@@ -192,6 +192,18 @@ def handoff(world, which, body):
         return {"ticket_id": ticket.id}, body
 
 
+def dispute(body):
+    """An open case on a credited service of the street's elder (a complaint heard on the phone)."""
+    def make(world, which):
+        from backend.disputes import cases
+        order_id = w.completed_order(world, which)
+        with _s(world) as s:
+            said = cases.complaint("elder", "志愿者没待够时间", "phone")
+            case = cases.open_case(s, s.get(Order, order_id), said, actor="service", now=datetime.now(timezone.utc))[0]
+            return {"dispute_id": case.id}, body
+    return make
+
+
 def local_form_time(days: int) -> dict:
     start = (_future(days)).astimezone(TZ)
     return {"day": start.date().isoformat(), "clock": "10:00"}
@@ -295,6 +307,12 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
     ("POST", f"{API}/review/orders/{{order_id}}/revoke"): Action(DECIDE, completed({"reason": "虚假服务"})),
     ("POST", f"{API}/follow-ups/{{follow_up_id}}/done"): Action(
         ENTER, lambda world, which: ({"follow_up_id": w.follow_up(world, which)}, {"outcome": "满意"})),
+    ("POST", f"{API}/orders/{{order_id}}/disputes"): Action(
+        CALLERS, completed({"side": "elder", "statement": "志愿者没来", "source": "phone"}), 201),
+    ("POST", f"{API}/disputes/{{dispute_id}}/statements"): Action(
+        ENTER, dispute({"side": "volunteer", "statement": "我去了，待满一小时"}), 201),
+    ("POST", f"{API}/disputes/{{dispute_id}}/decision"): Action(
+        DECIDE, dispute({"decision": "partial", "credited_minutes": 30, "reason": "核实只服务了半小时"})),
     ("POST", f"{API}/transfers/gift"): Action(CALLERS, gift, 201),
     ("POST", f"{API}/transfers/donation"): Action(CALLERS, lambda world, which: ({}, {
         "from_person_id": world.elders[which], "minutes": 1, "channel": "phone"}), 201),
@@ -359,6 +377,12 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         ENTER, lambda world, which: handoff(world, which, {"reached": "no", "note": "没人接"}), 303, form=True),
     ("POST", "/console/inbox/handoffs/{ticket_id}/resolve"): Action(
         ENTER, lambda world, which: handoff(world, which, {"outcome": "已帮老人改约到周五"}), 303, form=True),
+    ("POST", "/console/orders/{order_id}/dispute"): Action(
+        CALLERS, completed({"side": "elder", "source": "phone", "statement": "志愿者没来"}), 303, form=True),
+    ("POST", "/console/disputes/{dispute_id}/statements"): Action(
+        ENTER, dispute({"side": "volunteer", "heard_via": "phone", "statement": "我去了"}), 303, form=True),
+    ("POST", "/console/disputes/{dispute_id}/decide"): Action(
+        DECIDE, dispute({"decision": "revoke", "reason": "核实是虚假服务"}), 303, form=True),
     ("POST", "/console/people/registrations/{registration_id}/verify"): Action(
         DECIDE, lambda world, which: ({"registration_id": w.registration(world, which)},
                                       {"station_id": str(world.street(which)), "reason": "核实了身份证"}), 303, form=True),

@@ -40,6 +40,7 @@ ACTION_ZH = {
     "mall.benefit.save": "保存志愿者优惠", "mall.reverse": "撤销物品兑换（退回时间币）",
     "volunteer.redeem": "志愿者兑换物品", "partner.login": "合作单位登录", "partner.logout": "合作单位退出",
     "partner.collect": "合作单位确认领取", "partner.benefit_check": "合作单位核验优惠码",
+    "dispute.open": "登记投诉", "dispute.statement": "记录投诉双方说法", "dispute.decide": "处理投诉",
 }
 
 

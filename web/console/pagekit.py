@@ -58,6 +58,10 @@ FLASH = {
     "mall.goods.restock": "库存已更新：{name}，{before}件 → {after}件。",
     "mall.benefit.save": "已保存优惠：{offer}。",
     "mall.reverse": "已撤销这次兑换：时间币已退回，库存已加回。",
+    "dispute.open": "已登记投诉（{side}，来自{source}）。请听取另一方的说法后处理。",
+    "dispute.statement": "已记下{side}的说法。",
+    "dispute.decide": ("已处理：{decision}。老人{elder_name}余额：{elder_before} → {elder_after}；"
+                       "志愿者{volunteer_name}余额：{volunteer_before} → {volunteer_after}。已发短信告知双方。"),
 }
 
 

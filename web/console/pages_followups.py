@@ -68,12 +68,12 @@ def followups_page(request: Request, session: SessionDep, current: ConsoleOperat
 
 @router.post("/followups/{follow_up_id}", response_class=HTMLResponse)
 def record(follow_up_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep,
-           reached: Text = "", satisfied: Text = "", note: Text = ""):
+           reached: Text = "", satisfied: Text = "", note: Text = "", complaint: Text = ""):
     result, error = attempt(session, lambda: followups.call_back(session, current.principal, follow_up_id,
                                                                  reached=reached, satisfied=satisfied, note=note,
-                                                                 at=now_utc()))
+                                                                 at=now_utc(), complaint=complaint == "1"))
     if error is None:
         return done("/console/followups", result.entry)
     page = refusal(request, current, error, back_url="/console/followups", back_label="返回回访")
-    form = {"id": follow_up_id, "reached": reached, "satisfied": satisfied, "note": note}
+    form = {"id": follow_up_id, "reached": reached, "satisfied": satisfied, "note": note, "complaint": complaint}
     return page or _page(request, session, current, status_code=error.status, error=message_of(error), form=form)

@@ -1,5 +1,5 @@
 """The inbox (待办): requests for a person from the phone and the chat, oldest first with how long each
-has waited, and how many reviews, registrations, family links and follow-ups wait in the subtree; one
+has waited, the open disputes, and how many reviews, registrations, family links and follow-ups wait in the subtree; one
 request's page with the conversation so far and claim / call back / resolve (``backend.access.handoffs``).
 Another street's request answers exactly like a missing one."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from backend.api.deps import SessionDep, StateDep
 from backend.core.errors import Forbidden, NotFound, YinlingError
 from backend.core.text import FormText
 from backend.desk import inbox
-from web.console import inbox_view
+from web.console import disputes_view, inbox_view
 from web.console.deps import ConsoleOperatorDep
 from web.console.pagekit import attempt
 from web.console.render import render
@@ -38,6 +38,7 @@ def inbox_page(request: Request, session: SessionDep, state: StateDep, current: 
         "waiting": [inbox_view.row(session, t, now, tz) for t in inbox.handoffs(session, current.principal)],
         "resolved": [inbox_view.row(session, t, now, tz)
                      for t in inbox.handoffs(session, current.principal, waiting=False, limit=10)],
+        "disputes": [disputes_view.row(session, d, now, tz) for d in inbox.disputes(session, current.principal)],
     }, operator=current)
 
 

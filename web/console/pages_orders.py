@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from backend.api.deps import PolicyDep, SessionDep
 from backend.catalogue.catalogue import list_services
+from backend.disputes import cases as disputes
 from backend.matching.dispatch import ranked_candidates
 from backend.models import Order
 from backend.orders import states
@@ -55,6 +56,7 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
     names = tools["names"].load([order.recipient_id, order.volunteer_id, order.requested_by_id,
                                  *(r.candidate.person_id for r in ranked), *(o.volunteer_id for o in facts.offers),
                                  *(m.person_id for m in facts.messages)])
+    dispute = disputes.case_of(session, order.id)
     visible = {r.candidate.person_id: in_scope(session, current, names.person(r.candidate.person_id).station_id)
                for r in ranked}
     return {**tools, "order": order, "facts": facts, "ranked": ranked, "candidate_in_scope": visible,
@@ -65,7 +67,8 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
             "anomaly_zh": view.ANOMALY_ZH, "anomaly_text": view.anomaly_text,
             "can_release": order.state == states.REQUESTED, "can_assign": order.state in ASSIGNABLE,
             "can_correct": order.state in CORRECTABLE, "can_cancel": order.state in states.CANCELLABLE,
-            "can_approve": order.state == states.HELD, "can_revoke": order.state in REVIEWABLE, "form": {}}
+            "can_approve": order.state == states.HELD, "can_revoke": order.state in REVIEWABLE, "form": {},
+            "dispute": dispute, "can_complain": dispute is None and order.state in disputes.DISPUTABLE}
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,

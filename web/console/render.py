@@ -18,6 +18,7 @@ NAV = [
     ("/console/calls", "通话"),
     ("/console/orders", "订单"),
     ("/console/review", "审核"),
+    ("/console/disputes", "投诉"),
     ("/console/people", "人员"),
     ("/console/backfill", "补登"),
     ("/console/followups", "回访"),
