@@ -33,6 +33,7 @@ RULES: dict[str, Rule] = {
     "order.phone_visit": Rule(frozenset(), service=True),  # the hotline, for the registered number calling
     "order.open": _ENTER, "order.assign": _ENTER, "order.offer": _ENTER, "order.correct": _ENTER,
     "order.backfill": _ENTER, "backfill.import": _ENTER, "followup.record": _ENTER,
+    "order.confirm_visit": _ENTER,  # a presence the volunteer's position could not make; held for review
     "order.approve": _DECIDE, "order.revoke": _DECIDE, "order.keep": _DECIDE,
     # people and their links
     "person.create": _CALLERS,  # the service's registrations stay pending; an operator's are verified

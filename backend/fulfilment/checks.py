@@ -18,6 +18,7 @@ class VisitFacts:
     overlapping_order_ids: tuple[int, ...]
     minutes_same_day_before: int  # other services of this volunteer on the same local day
     position_missing: bool = False  # checked in or out by phone from the registered number: presence unmeasured
+    operator_confirmed: bool = False  # an operator confirmed a presence the volunteer's position could not
 
 
 Finding = tuple[str, str]
@@ -67,7 +68,10 @@ def over_daily_maximum(f: VisitFacts, p: PolicyProfile) -> list[Finding]:
 
 def unmeasured_presence(f: VisitFacts, _p: PolicyProfile) -> list[Finding]:
     """A phone check-in or check-out proves the registered number called, not that anyone was at the door:
-    lower assurance, so an operator looks (a follow-up call to the elder settles it)."""
+    lower assurance, so an operator looks (a follow-up call to the elder settles it). So is a presence an
+    operator confirmed (the volunteer called the station from the door): a reviewer looks before the credit."""
+    if f.operator_confirmed:
+        return [("operator_confirmed", "check-in or check-out confirmed by an operator: no position taken")]
     if not f.position_missing:
         return []
     return [("phone_presence", "checked in or out by phone from the registered number: no position taken")]

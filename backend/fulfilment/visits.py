@@ -35,22 +35,27 @@ def distance_m(order: Order, lat: float, lon: float) -> float | None:
 
 
 def check_in(session: Session, order_id: int, volunteer_id: int, *, lat: float | None, lon: float | None, at: datetime,
-             channel: str = "phone") -> Order:
+             channel: str = "phone", confirmed_by: str | None = None, reason: str = "签到") -> Order:
+    """``confirmed_by``: the operator confirming a presence the volunteer's position could not (no position)."""
     check_coordinates(lat, lon)
     order = _own_order(session, order_id, volunteer_id)
     if order.state != states.ACCEPTED:
         raise IllegalTransition(f"order {order_id} is {order.state}; check-in needs an accepted order",
                                 message="这个订单现在不能签到。")
     session.add(ServiceVisit(order_id=order.id, volunteer_id=volunteer_id, check_in_at=at, check_in_lat=lat,
-                             check_in_lon=lon, check_in_distance_m=distance_m(order, lat, lon)))
-    transition(session, order, states.CHECKED_IN, actor=f"person:{volunteer_id}", channel=channel, reason="签到")
+                             check_in_lon=lon, check_in_distance_m=distance_m(order, lat, lon),
+                             confirmed_by=confirmed_by))
+    transition(session, order, states.CHECKED_IN, actor=confirmed_by or f"person:{volunteer_id}", channel=channel,
+               reason=reason)
     emit(session, order.id, "checked_in", volunteer_id, at=at)
     return order
 
 
 def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float | None, lon: float | None, at: datetime,
-              policy: PolicyProfile, tz: str, channel: str = "phone") -> Order:
-    """Record the check-out, run every check, then credit the service or hold it for review."""
+              policy: PolicyProfile, tz: str, channel: str = "phone", confirmed_by: str | None = None,
+              reason: str = "签退") -> Order:
+    """Record the check-out, run every check, then credit the service or hold it for review.
+    ``confirmed_by``: as for ``check_in``; the service is then held for a reviewer."""
     check_coordinates(lat, lon)
     order = _own_order(session, order_id, volunteer_id)
     visit = session.get(ServiceVisit, order.id)
@@ -64,16 +69,18 @@ def check_out(session: Session, order_id: int, volunteer_id: int, *, lat: float 
         visit = ServiceVisit(order_id=order.id, volunteer_id=volunteer_id)
         session.add(visit)
     visit.check_out_at, visit.check_out_lat, visit.check_out_lon = at, lat, lon
+    visit.confirmed_by = confirmed_by or visit.confirmed_by
     facts = VisitFacts(
         planned_minutes=order.duration_minutes, check_in_at=visit.check_in_at, check_out_at=at,
         check_in_distance_m=visit.check_in_distance_m, check_out_distance_m=distance_m(order, lat, lon),
         overlapping_order_ids=_overlapping(session, volunteer_id, order.id, visit.check_in_at, at),
         minutes_same_day_before=_same_day_minutes(session, volunteer_id, order.id, at, tz),
-        position_missing=lat is None or (visit.check_in_at is not None and visit.check_in_lat is None))
+        position_missing=lat is None or (visit.check_in_at is not None and visit.check_in_lat is None),
+        operator_confirmed=visit.confirmed_by is not None)
     problems = findings(facts, policy)
-    actor = f"person:{volunteer_id}"
+    actor = confirmed_by or f"person:{volunteer_id}"
     if order.state == states.CHECKED_IN:
-        transition(session, order, states.CHECKED_OUT, actor=actor, channel=channel, reason="签退")
+        transition(session, order, states.CHECKED_OUT, actor=actor, channel=channel, reason=reason)
     if problems:
         return hold(session, order, problems, actor=actor, at=at)
     order.served_minutes = int((at - visit.check_in_at).total_seconds() // 60)

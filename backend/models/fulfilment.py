@@ -34,7 +34,11 @@ class OrderEvent(Base):
 
 
 class ServiceVisit(Base):
-    """Check-in and check-out of one order: where and when the volunteer really was."""
+    """Check-in and check-out of one order: where and when the volunteer really was.
+
+    ``confirmed_by``: the operator (actor label) who confirmed the volunteer's presence at a check-in or
+    check-out their phone's position could not make (no position stored then); such a service is held
+    for a reviewer's look, as a phone check-in is."""
 
     __tablename__ = "service_visits"
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
@@ -46,6 +50,7 @@ class ServiceVisit(Base):
     check_out_at: Mapped[datetime | None]
     check_out_lat: Mapped[float | None] = mapped_column(Float)
     check_out_lon: Mapped[float | None] = mapped_column(Float)
+    confirmed_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class Anomaly(Base):

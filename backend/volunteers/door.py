@@ -3,7 +3,7 @@
 The position the volunteer's phone reports is measured against the service address with the
 fulfilment checks' own rule (``checks.too_far``): too far, and nothing is stored and the volunteer is
 told how far they are and how near they must be. An operator can still confirm a visit whose position
-could not be taken (the operators' check-in, which holds the order for review instead).
+could not make it (``backend.access.visits.confirm``: with a reason, no position, held for review).
 
 ``by_phone``: the same for a volunteer without a smartphone, calling the hotline from their registered
 number: no position, so lower assurance, and the service is held for review.

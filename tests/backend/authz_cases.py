@@ -358,6 +358,9 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
     ("POST", "/console/orders/{order_id}/open"): Action(
         ENTER, lambda world, which: ({"order_id": w.open_order(world, which, state=states.REQUESTED)}, {}), 303,
         form=True),
+    ("POST", "/console/orders/{order_id}/confirm-visit"): Action(
+        ENTER, lambda world, which: ({"order_id": accepted(world, which)[0]["order_id"]},
+                                     {"step": "check_in", "reason": "电话联系了老人，志愿者在门口"}), 303, form=True),
     ("POST", "/console/review/orders/{order_id}/approve"): Action(DECIDE, held({"reason": "核实无误"}), 303, form=True),
     ("POST", "/console/review/orders/{order_id}/revoke"): Action(DECIDE, completed({"reason": "虚假服务"}), 303,
                                                                   form=True),

@@ -26,7 +26,7 @@ ACTION_ZH = {
     "order.open": "核实需求并开放派单", "order.assign": "人工派单", "order.offer": "派单", "order.correct": "更正订单",
     "order.backfill": "纸质补登订单", "backfill.import": "导入补登表", "followup.record": "记录回访",
     "followup.not_reached": "回访未联系上",
-    "order.approve": "审核通过服务（记入时间币）", "order.revoke": "撤销服务（冲正时间币）", "order.keep": "保留服务记录",
+    "order.confirm_visit": "代为确认签到/签退（定位不准）", "order.approve": "审核通过服务（记入时间币）", "order.revoke": "撤销服务（冲正时间币）", "order.keep": "保留服务记录",
     "person.create": "登记人员", "person.add_qualification": "登记资质", "person.freeze": "冻结账户",
     "person.unfreeze": "解冻账户", "volunteer.supply": "设置志愿者服务时间", "volunteer.exception": "志愿者请假",
     "registration.create": "提交登记", "registration.verify": "核实登记", "registration.reject": "驳回登记",

@@ -28,7 +28,8 @@ FINAL_TABS = (states.COMPLETED, states.RATED, states.CANCELLED, states.EXPIRED, 
 CHANNEL_ZH = {"phone": "电话", "chat": "聊天", "operator": "人工", "paper": "纸质补登"}
 ANOMALY_ZH = {"checkout_without_checkin": "没有签到就签退", "far_from_address": "签到/签退地点离服务地址太远",
               "implausible_duration": "服务时长不合常理", "overlap": "与该志愿者其他服务时间重叠",
-              "daily_maximum": "当天服务时长超过上限"}
+              "daily_maximum": "当天服务时长超过上限", "phone_presence": "电话签到/签退，没有定位",
+              "operator_confirmed": "工作人员代为确认到场，没有定位"}
 # The fulfilment checks explain themselves in English; operators read these Chinese renderings.
 ANOMALY_DETAIL_ZH = (
     (re.compile(r"check-in (\d+) m from the service address \(limit (\d+) m\)"), "签到地点离服务地址{0}米（上限{1}米）"),

@@ -49,6 +49,7 @@ FLASH = {
     "order.revoke": ("订单已撤销。老人{elder_name}余额：{elder_before} → {elder_after}；"
                      "志愿者{volunteer_name}余额：{volunteer_before} → {volunteer_after}。"),
     "order.keep": "已标记为无需处理。",
+    "order.confirm_visit": "已代为确认{step_zh}。这次服务没有定位，签退后要审核员核查再记入时长。",
     "order.backfill": "已补登订单 #{order_id}。",
     "backfill.import": "已导入{count}条补登记录（其中{repeated}条以前导入过，没有重复记账）。",
     "followup.record": "回访结果已记录。",

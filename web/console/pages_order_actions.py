@@ -1,5 +1,6 @@
 """The order page's actions: releasing a request for dispatch (待审核 → 待接单), manual assignment from
-the ranked candidates, correction with a reason, cancellation with a reason.
+the ranked candidates, correction with a reason, cancellation with a reason, and confirming a check-in or
+check-out the volunteer's position could not make (with a reason; held for review).
 
 Each is one use case of the gate (``backend.access.orders``: role, scope, audit) run in a savepoint
 (a refused one stores nothing and re-shows the page with the Chinese reason), then redirects back (PRG)."""
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from backend.access import orders as order_actions
+from backend.access import visits as visit_actions
 from backend.api.deps import PolicyDep, SessionDep
 from backend.core.errors import InvalidInput, YinlingError
 from backend.core.text import FormText
@@ -97,3 +99,13 @@ def release(order_id: int, request: Request, session: SessionDep, current: Conso
     result, error = attempt(session, lambda: order_actions.open_for_dispatch(session, current.principal, order_id,
                                                                              reason=reason))
     return _answer(request, session, current, order_id, policy, result, error)
+
+
+@router.post("/orders/{order_id}/confirm-visit", response_class=HTMLResponse)
+def confirm_visit(order_id: int, request: Request, session: SessionDep, current: ConsoleOperatorDep, policy: PolicyDep,
+                  step: Text = "", reason: Text = ""):
+    """A check-in or check-out the volunteer's position could not make, confirmed with a reason (held for review)."""
+    tz = request.app.state.yinling.settings.timezone
+    result, error = attempt(session, lambda: visit_actions.confirm(session, current.principal, order_id, step=step,
+                                                                   reason=reason, policy=policy, tz=tz, at=now_utc()))
+    return _answer(request, session, current, order_id, policy, result, error, {"confirm_reason": reason})

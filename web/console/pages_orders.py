@@ -67,6 +67,7 @@ def order_context(request: Request, session, current: ConsoleOperator, order: Or
             "anomaly_zh": view.ANOMALY_ZH, "anomaly_text": view.anomaly_text,
             "can_release": order.state == states.REQUESTED, "can_assign": order.state in ASSIGNABLE,
             "can_correct": order.state in CORRECTABLE, "can_cancel": order.state in states.CANCELLABLE,
+            "can_confirm_visit": {states.ACCEPTED: "check_in", states.CHECKED_IN: "check_out"}.get(order.state),
             "can_approve": order.state == states.HELD, "can_revoke": order.state in REVIEWABLE, "form": {},
             "dispute": dispute, "can_complain": dispute is None and order.state in disputes.DISPUTABLE}
 
