@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.access import scope
 from backend.access.gate import permit
 from backend.access.outcome import Done
 from backend.access.principal import Principal
+from backend.core.errors import Conflict
 from backend.ledger import operations
 from backend.ledger.records import Entry
+from backend.models import MallRedemption
 from backend.policy import PolicyProfile
 
 
@@ -68,6 +71,10 @@ def reversal(session: Session, who: Principal, *, seq: int, reason: str, key: st
     """Undo an entry whose people are all in scope (an entry of another street is not found)."""
     gate = permit(who, "ledger.reversal")
     original = scope.ledger_entry(session, who, seq)
+    if session.scalar(select(MallRedemption.id).where(MallRedemption.entry_seq == original.seq)) is not None:
+        # Its collection code and the stock must change with it: backend.access.mall.reverse_redemption.
+        raise Conflict(f"entry {seq} is a mall redemption", code="mall_redemption",
+                       message="这是商城物品兑换，请在“商城”页面撤销（会同时作废领取码、加回库存）。")
     entry = operations.reverse(session, seq=original.seq, reason=reason, actor=operations.Actor(who.name, "operator"),
                                key=_key(key, "reversal"))
     return _done(session, gate, entry, None, reason=reason.strip(), reverses_seq=original.seq)

@@ -131,3 +131,17 @@ def test_benefits__listed_when_qualified_with_a_code_the_partner_verifies(mall_s
         with pytest.raises(PolicyViolation):  # a genuine code of someone who does not qualify
             benefits.verify(s, partner_id=world.partner_id, code=benefits.code_for(SECRET, benefit, novice),
                             policy=mall_state.policy, secret_key=SECRET)
+
+
+def test_the_plain_ledger_reversal_refuses_a_mall_redemption(mall_state):
+    """Reversing its entry alone would leave a live collection code and the item out of stock."""
+    from backend.access import ledger as ledger_actions
+    from backend.core.errors import Conflict
+    from backend.models import MallRedemption
+    world = mw.build(mall_state)
+    rid = _redemption(mall_state, world)
+    with unit_of_work(mall_state.sessions) as s:
+        seq = s.get(MallRedemption, rid).entry_seq
+    reviewer = _operator(mall_state, world, "street_a")
+    error = _refused(mall_state, Conflict, lambda s: ledger_actions.reversal(s, reviewer, seq=seq, reason="退回", key=None))
+    assert "请在“商城”页面撤销" in error.message
