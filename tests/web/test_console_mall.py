@@ -62,3 +62,12 @@ def test_a_bad_goods_form_is_shown_again_with_the_reason_and_nothing_stored(cons
                                                  "pickup": "服务台", "partner_id": str(world.partner_id)})
     assert answer.status_code == 422 and "价格要大于0" in answer.text and 'value="毛巾"' in answer.text
     assert snapshot(state) == before
+
+
+def test_the_page_narrows_to_one_station_of_the_subtree_and_ignores_one_outside(console):
+    client, _state, world = console
+    c = client("a_reviewer")[0]
+    assert "大米5斤" in c.get(f"/console/mall?station={world.tree['street_a']}").text
+    assert "大米5斤" not in c.get(f"/console/mall?station={world.tree['comm_a']}").text  # the desk is the street's
+    outside = c.get(f"/console/mall?station={world.tree['street_b']}").text
+    assert "大米5斤" in outside and "玄武门超市" not in outside  # not in scope: the operator's own subtree

@@ -26,8 +26,11 @@ PAGE = "/console/mall"
 RECENT = 100
 
 
-def _page(request, session, policy, current, *, flash=None, error=None, form=None, status_code=200):
-    path = current.station.path
+def _page(request, session, policy, current, *, flash=None, error=None, form=None, status_code=200, station=""):
+    """The subtree's mall, or one station's (and below) when ``station`` names one in scope."""
+    in_scope = stations_in_scope(session, current)
+    chosen = next((s for s in in_scope if str(s.id) == station), None)
+    path = chosen.path if chosen else current.station.path
     partners = catalogue.in_subtree(session, MallPartner, path)
     names = {p.id: p.name for p in partners}
     rows = session.execute(select(MallRedemption, MallGoods, Person)
@@ -36,21 +39,21 @@ def _page(request, session, policy, current, *, flash=None, error=None, form=Non
                            .join(Station, Station.id == MallRedemption.station_id)
                            .where(Station.path.startswith(path))
                            .order_by(MallRedemption.id.desc()).limit(RECENT)).all()
-    stations = {s.id: s.name for s in stations_in_scope(session, current)}
+    stations = {s.id: s.name for s in in_scope}
     return render(request, "console/mall.html", {
         **page_tools(request, session), "partners": partners, "partner_names": names, "stations": stations,
         "goods": catalogue.in_subtree(session, MallGoods, path),
         "benefit_rows": [(b, benefits.threshold_text(b)) for b in catalogue.in_subtree(session, MallBenefit, path)],
         "redemptions": list(rows), "status_zh": redemption.STATUS_ZH, "show_code": redemption.show_code,
         "kinds": catalogue.PARTNER_KINDS, "can_manage": allows(current.principal, "mall.goods.save"),
-        "flash": flash, "error": error, "form": form or {},
+        "flash": flash, "error": error, "form": form or {}, "chosen": chosen.id if chosen else None,
     }, operator=current, status_code=status_code)
 
 
 @router.get("/mall", response_class=HTMLResponse)
 def mall_page(request: Request, session: SessionDep, policy: PolicyDep, current: ConsoleOperatorDep,
-              done: str | None = None):
-    return _page(request, session, policy, current, flash=flash_for(session, current, done))
+              done: str | None = None, station: str = ""):
+    return _page(request, session, policy, current, flash=flash_for(session, current, done), station=station)
 
 
 def _act(request, session, policy, current, work, form: dict):
