@@ -5,7 +5,7 @@ and reverse a redemption; every operator sees the partners, goods and redemption
 Another station's records answer as missing ones."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,18 @@ def save_benefit(session: Session, who: Principal, form: catalogue.BenefitForm, 
     return Done(row, gate.audit(session, f"mall_benefit:{row.id}", row.station_id, detail={
         "offer": row.offer, "min_stars": row.min_stars, "min_hours": row.min_hours, "active": row.active,
         "created": existing is None}))
+
+
+def redeem_for(session: Session, who: Principal, *, person_id: int, goods_id: int, key: str, policy: PolicyProfile,
+               today: date, channel: str) -> Done[MallRedemption]:
+    """An exchange for a person in scope (a retried key returns the first one, with no new audit entry)."""
+    gate = permit(who, "mall.redeem")
+    person = scope.person(session, who, person_id)
+    row, created = redemption.redeem(session, person_id=person.id, goods_id=goods_id, key=f"{who.name}:{key}",
+                                     policy=policy, today=today, channel=channel)
+    entry = gate.audit(session, f"mall_redemption:{row.id}", row.station_id, detail={
+        "person_id": person.id, "goods_id": row.goods_id, "minutes": row.price_minutes}) if created else None
+    return Done(row, entry)
 
 
 def reverse_redemption(session: Session, who: Principal, redemption_id: int, *, reason: str,

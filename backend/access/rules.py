@@ -56,6 +56,7 @@ RULES: dict[str, Rule] = {
     # the volunteer mall: the catalogue and reversing an exchange are decisions about coins
     "mall.partner.save": _DECIDE, "mall.goods.save": _DECIDE, "mall.goods.restock": _DECIDE,
     "mall.benefit.save": _DECIDE, "mall.reverse": _DECIDE,
+    "mall.redeem": _CALLERS,  # for the caller the assistant identified, or at the desk for a person in scope
     # the station tree
     "station.create": Rule(ADMINS),
 }

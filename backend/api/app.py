@@ -5,8 +5,8 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import errors, health
 from backend.api.middleware import BodySizeLimit, SecurityHeaders
-from backend.api.routes import (auth, calls, certificates, dispatch, disputes, family, fulfilment, intake, orders,
-                                persons, reference, transfers)
+from backend.api.routes import (auth, calls, certificates, dispatch, disputes, family, fulfilment, intake, mall,
+                                orders, persons, reference, transfers)
 from backend.matching.loop import dispatcher_lifespan
 from backend.api.state import AppState
 from backend.core.config import Settings, get_settings
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     ids = [Depends(errors.path_ids_in_range)]
     api = APIRouter(prefix=API_PREFIX, dependencies=ids)
     for module in (auth, persons, family, orders, transfers, reference, intake, certificates, dispatch, fulfilment,
-                   calls, disputes):
+                   calls, disputes, mall):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(certificates.public_router, dependencies=ids)  # verification by code, no login

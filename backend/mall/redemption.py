@@ -44,7 +44,7 @@ def show_code(code: str) -> str:
 
 def _check_key(key: str) -> str:
     key = (key or "").strip()
-    if not key or len(key) > 60 or not key.isascii():
+    if not key or len(key) > 80 or not key.isascii():
         raise InvalidInput(f"idempotency key {key!r}", code="key_required", message="页面已过期，请刷新后再兑换。")
     return key
 

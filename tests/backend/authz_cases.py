@@ -397,6 +397,11 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
                                                            form=True),
     ("POST", "/console/people/{person_id}/qualifications"): Action(
         ENTER, with_person({"kind": "nurse", "reason": "见了护士证"}), 303, form=True),
+    ("POST", f"{API}/mall/redemptions"): Outside(
+        "an exchange needs a profile with a goods share, the matrix's default has none: callers, scope and audit "
+        "in tests/backend/mall/test_api.py"),
+    ("POST", f"{API}/mall/redemptions/{{redemption_id}}/reverse"): Action(
+        DECIDE, lambda world, which: ({"redemption_id": mall_redemption(world, which)}, {"reason": "志愿者不要了"})),
     ("POST", "/console/mall/partners"): Action(DECIDE, lambda world, which: ({}, mall_partner_form(world, which)), 303,
                                                form=True),
     ("POST", "/console/mall/partners/{partner_id}"): Action(

@@ -38,6 +38,7 @@ ACTION_ZH = {
     "station.create": "新建站点",
     "mall.partner.save": "保存商城合作单位", "mall.goods.save": "保存商城物品", "mall.goods.restock": "调整物品库存",
     "mall.benefit.save": "保存志愿者优惠", "mall.reverse": "撤销物品兑换（退回时间币）",
+    "mall.redeem": "代志愿者兑换物品",
     "volunteer.redeem": "志愿者兑换物品", "partner.login": "合作单位登录", "partner.logout": "合作单位退出",
     "partner.collect": "合作单位确认领取", "partner.benefit_check": "合作单位核验优惠码",
     "dispute.open": "登记投诉", "dispute.statement": "记录投诉双方说法", "dispute.decide": "处理投诉",
