@@ -1,4 +1,4 @@
-"""Operator actions on orders: open a request, assign, correct, cancel, approve or revoke a held or
+"""Operator actions on orders: open a request, assign, release a volunteer who did not come, correct, cancel, approve or revoke a held or
 completed service, mark a complaint as needing nothing, and paper back-fill. Each passes the gate
 (role, scope, audit) and checks the order's state first, so a form or request sent twice acts once."""
 from __future__ import annotations
@@ -19,6 +19,7 @@ from backend.ledger.coin_words import coins_text
 from backend.models import AuditEntry, Order, Person
 from backend.orders import states
 from backend.orders.assign import assign_volunteer
+from backend.orders.assign import release as release_volunteer
 from backend.orders.backfill import PaperRecord, backfill
 from backend.orders.correction import Correction, correct_order
 from backend.orders.service import cancel_order, open_request
@@ -63,6 +64,15 @@ def assign(session: Session, who: Principal, order_id: int, volunteer_id: int, *
                                   detail={"volunteer_id": offer.volunteer_id,
                                           "volunteer_name": _name(session, offer.volunteer_id),
                                           "score": offer.rank_score, "previous_volunteer_id": previous}))
+
+
+def release(session: Session, who: Principal, order_id: int, *, reason: str, now: datetime) -> Done[Order]:
+    """Live supervision: the accepted volunteer did not come; the order is open again to give to another."""
+    gate = permit(who, "order.release")
+    order = scope.order(session, who, order_id, for_update=True)
+    _order, released = release_volunteer(session, order.id, actor=who.name, reason=reason, now=now)
+    return Done(order, gate.audit(session, f"order:{order.id}", order.station_id, reason=reason.strip(), detail={
+        "volunteer_id": released, "volunteer_name": _name(session, released)}))
 
 
 def correct(session: Session, who: Principal, order_id: int, change: Correction, *, reason: str,

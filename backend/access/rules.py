@@ -31,7 +31,7 @@ RULES: dict[str, Rule] = {
     "order.create": _CALLERS, "order.cancel": _CALLERS, "order.accept": _CALLERS, "order.decline": _CALLERS,
     "order.check_in": _CALLERS, "order.check_out": _CALLERS, "order.rate": _CALLERS,
     "order.phone_visit": Rule(frozenset(), service=True),  # the hotline, for the registered number calling
-    "order.open": _ENTER, "order.assign": _ENTER, "order.offer": _ENTER, "order.correct": _ENTER,
+    "order.open": _ENTER, "order.assign": _ENTER, "order.release": _ENTER, "order.offer": _ENTER, "order.correct": _ENTER,
     "order.backfill": _ENTER, "backfill.import": _ENTER, "followup.record": _ENTER,
     "order.confirm_visit": _ENTER,  # a presence the volunteer's position could not make; held for review
     "order.approve": _DECIDE, "order.revoke": _DECIDE, "order.keep": _DECIDE,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.core.errors import IllegalTransition, InvalidInput
 from backend.matching.dispatch import emit, ranked_candidates
 from backend.matching.ranking import in_words
-from backend.models import Offer, Person
+from backend.models import Offer, Order, Person
 from backend.orders import states
 from backend.orders.service import get_order, transition
 from backend.policy import PolicyProfile
@@ -61,3 +61,19 @@ def assign_volunteer(session: Session, order_id: int, volunteer_id: int, *, poli
     emit(session, order.id, "offered", volunteer_id, detail="人工派单", at=now)
     session.flush()
     return offer
+
+
+def release(session: Session, order_id: int, *, actor: str, reason: str, now: datetime) -> tuple[Order, int]:
+    """An accepted order whose volunteer did not come (or cannot) goes back to open, for dispatch or a
+    manual assignment; returns the order and the volunteer released."""
+    if not reason.strip():
+        raise InvalidInput("releasing needs a reason", code="reason_required", message="请写明改派原因。")
+    order = get_order(session, order_id, for_update=True)
+    if order.state != states.ACCEPTED:
+        raise IllegalTransition(f"order {order_id} is {order.state}; only an accepted order is released",
+                                message=f"订单{states.STATE_ZH.get(order.state, order.state)}，不能改派。")
+    released = order.volunteer_id
+    order.volunteer_id = None
+    transition(session, order, states.OPEN, actor=actor, channel="operator", reason=f"改派：{reason.strip()}")
+    emit(session, order.id, "withdrawn", released, detail=f"改派：{reason.strip()}", at=now)
+    return order, released

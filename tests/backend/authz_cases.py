@@ -313,6 +313,8 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         ENTER, dispute({"side": "volunteer", "statement": "我去了，待满一小时"}), 201),
     ("POST", f"{API}/disputes/{{dispute_id}}/decision"): Action(
         DECIDE, dispute({"decision": "partial", "credited_minutes": 30, "reason": "核实只服务了半小时"})),
+    ("POST", f"{API}/orders/{{order_id}}/release"): Action(
+        ENTER, lambda world, which: ({"order_id": accepted(world, which)[0]["order_id"]}, {"reason": "志愿者没来"})),
     ("POST", f"{API}/transfers/gift"): Action(CALLERS, gift, 201),
     ("POST", f"{API}/transfers/donation"): Action(CALLERS, lambda world, which: ({}, {
         "from_person_id": world.elders[which], "minutes": 1, "channel": "phone"}), 201),
@@ -386,6 +388,9 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         ENTER, dispute({"side": "volunteer", "heard_via": "phone", "statement": "我去了"}), 303, form=True),
     ("POST", "/console/disputes/{dispute_id}/decide"): Action(
         DECIDE, dispute({"decision": "revoke", "reason": "核实是虚假服务"}), 303, form=True),
+    ("POST", "/console/supervision/orders/{order_id}/release"): Action(
+        ENTER, lambda world, which: ({"order_id": accepted(world, which)[0]["order_id"]}, {"reason": "志愿者没来"}),
+        303, form=True),
     ("POST", "/console/people/registrations/{registration_id}/verify"): Action(
         DECIDE, lambda world, which: ({"registration_id": w.registration(world, which)},
                                       {"station_id": str(world.street(which)), "reason": "核实了身份证"}), 303, form=True),

@@ -44,6 +44,7 @@ FLASH = {
     "order.open": "订单已审核通过，开始派单。",
     "order.assign": "已派单给志愿者{volunteer_name}，等待对方接单。",
     "order.correct": "订单已更正：{fields}。",
+    "order.release": "志愿者{volunteer_name}已退出这个订单，订单重新开放。请在下面改派。",
     "order.cancel": "订单已取消。",
     "order.approve": "已核查通过，给志愿者{volunteer_name}记入{credited}。志愿者余额：{volunteer_before} → {volunteer_after}。",
     "order.revoke": ("订单已撤销。老人{elder_name}余额：{elder_before} → {elder_after}；"

@@ -16,6 +16,7 @@ NAV = [
     ("/console/", "总览"),
     ("/console/inbox", "待办"),
     ("/console/calls", "通话"),
+    ("/console/supervision", "监管"),
     ("/console/orders", "订单"),
     ("/console/review", "审核"),
     ("/console/disputes", "投诉"),

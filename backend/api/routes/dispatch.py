@@ -4,12 +4,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from backend.access import orders as order_actions
 from backend.access import permit, scope
 from backend.api.deps import CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, SettingsDep, once
 from backend.api.routes.orders import order_public
 from backend.api.schemas.fulfilment import (CandidatePublic, EventPublic, ExceptionCreate, SupplyUpdate,
                                             VolunteerAction)
-from backend.api.schemas.orders import MessagePublic, OrderPublic
+from backend.api.schemas.orders import MessagePublic, OrderPublic, ReleaseRequest
 from backend.matching import dispatch
 from backend.core.errors import NotFound
 from backend.models import Order, OrderEvent, OrderMessage, Station
@@ -85,6 +86,12 @@ def decline(order_id: int, body: VolunteerAction, session: SessionDep, caller: C
     dispatch.decline(session, order.id, body.volunteer_id, policy=policy, tz=settings.timezone, now=now)
     gate.audit(session, f"order:{order.id}", order.station_id, detail={"volunteer_id": body.volunteer_id})
     return order_public(session, order)
+
+
+@router.post("/orders/{order_id}/release", response_model=OrderPublic)
+def release(order_id: int, body: ReleaseRequest, session: SessionDep, caller: OperatorDep, now: NowDep):
+    """Live supervision: the accepted volunteer did not come; the order is open again for another."""
+    return order_public(session, order_actions.release(session, caller, order_id, reason=body.reason, now=now).value)
 
 
 @router.get("/messages/{message_id}", response_model=MessagePublic)

@@ -46,6 +46,12 @@ class CancelRequest(BaseModel):
     channel: Channel
 
 
+class ReleaseRequest(BaseModel):
+    """Live supervision: why the accepted volunteer is released (they did not come, cannot come ...)."""
+
+    reason: Reason
+
+
 class TransitionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     from_state: str | None
