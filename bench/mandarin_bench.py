@@ -154,7 +154,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="update this markdown file's Mandarin speech section")
     args = parser.parse_args()
     result = run()
-    text = section(result, "nice -n 5 .venv/bin/python -m bench.mandarin_bench" +
+    niceness = os.nice(0)  # as run
+    text = section(result, (f"nice -n {niceness} " if niceness else "") + ".venv/bin/python -m bench.mandarin_bench" +
                    (f" --write {args.write}" if args.write else ""))
     print(text)
     if args.write:
