@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from backend.api.schemas.calls import CallCreate, EventCreate
+from backend.calls import records
 from backend.fulfilment.completion import queue_follow_up
 from backend.fulfilment.ratings import rate
 from backend.ledger.verify import verify
@@ -97,19 +99,25 @@ def test_dispute__complaint_in_a_rating_to_a_partial_decision_with_reversal_and_
     assert count(web_app, OrderMessage, OrderMessage.order_id == order_id, OrderMessage.kind == "dispute") == 2
 
 
-def test_dispute__operator_opens_a_case_from_the_order_page(web_app, page):
+def test_dispute__operator_opens_a_case_from_the_order_page_linked_to_the_call(web_app, page):
     order_id = completed_order(web_app, "zhou", "he", minutes=60)
+    with db(web_app) as s:  # the hotline call that booked the order
+        call = records.open_call(s, CallCreate(call_sid=f"CA-dispute-{order_id}", caller_phone=PEOPLE["zhou"][1]))
+        records.add_event(s, call, EventCreate(seq=1, kind="order", order_id=order_id))
+        call_id = call.id
     login(page, web_app.url, "hunan_road")
     page.goto(web_app.url + f"/console/orders/{order_id}")
     page.click("#complain summary")
     page.select_option("#complain-source", "phone")
+    page.select_option("#complain-conversation", f"call:{call_id}")
     page.fill("#complain-text", "老人来电说志愿者态度不好")
     page.click("#complain button")
     page.wait_for_url("**/console/disputes/*?done=*")
     assert "已登记投诉" in page.inner_text(".flash")
     assert "老人来电说志愿者态度不好" in page.inner_text("#statements [data-side=elder]")
     case = case_of(web_app, order_id)
-    assert (case.source, case.complainant, case.status) == ("phone", "elder", "open")
+    assert (case.source, case.complainant, case.status, case.call_id) == ("phone", "elder", "open", call_id)
+    assert f"CA-dispute-{order_id}" in page.locator("#conversations a").first.get_attribute("href")
     page.goto(web_app.url + f"/console/orders/{order_id}")
     assert f"投诉 #{case.id}" in page.inner_text("#dispute-link")
 

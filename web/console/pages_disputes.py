@@ -67,9 +67,13 @@ def _act(request, session, state, current, dispute_id: int, work, form: dict):
 @router.post("/orders/{order_id}/dispute", response_class=HTMLResponse)
 def open_case(request: Request, order_id: int, session: SessionDep, current: ConsoleOperatorDep,
               side: Annotated[str, Form()] = "", source: Annotated[str, Form()] = "",
-              statement: Annotated[FormText, Form()] = ""):
+              statement: Annotated[FormText, Form()] = "", conversation: Annotated[str, Form()] = ""):
+    """``conversation``: "call:<id>" or "chat:<id>", the call or chat the complaint was made in (optional)."""
+    kind, _, ident = conversation.partition(":")
+    linked = int(ident) if ident.isdigit() and len(ident) < 10 else None
     result, error = attempt(session, lambda: dispute_actions.complain(
-        session, current.principal, order_id, side=side, text=statement, source=source, now=now_utc()))
+        session, current.principal, order_id, side=side, text=statement, source=source, now=now_utc(),
+        chat_id=linked if kind == "chat" else None, call_id=linked if kind == "call" else None))
     if error is not None:
         return refusal(request, current, error) or render(
             request, "console/base.html", {"error": message_of(error)}, operator=current, status_code=error.status)
