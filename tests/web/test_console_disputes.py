@@ -97,6 +97,9 @@ def test_dispute__complaint_in_a_rating_to_a_partial_decision_with_reversal_and_
     assert balance(web_app, "wu") == elder_before + 20
     assert count(web_app, LedgerEntry, LedgerEntry.order_id == order_id, LedgerEntry.kind == "reversal") == 2
     assert count(web_app, OrderMessage, OrderMessage.order_id == order_id, OrderMessage.kind == "dispute") == 2
+    page.goto(web_app.url + "/console/disputes")
+    assert "部分核减：按40分钟记" in page.inner_text(f"#decided-disputes [data-dispute-id='{dispute_id}']")
+    shot(page, "console-disputes")
 
 
 def test_dispute__operator_opens_a_case_from_the_order_page_linked_to_the_call(web_app, page):
