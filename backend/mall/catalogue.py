@@ -165,3 +165,22 @@ def in_subtree(session: Session, model, path: str) -> list:
     """Every row of ``model`` (partner, goods, benefit) whose station lies under ``path``."""
     return list(session.scalars(select(model).join(Station, Station.id == model.station_id)
                                 .where(Station.path.startswith(path)).order_by(model.id)))
+
+
+def street_path(session: Session, station_id: int) -> str:
+    """The path of the street a station lies in (the station itself when it has no street above it)."""
+    station = session.get(Station, station_id)
+    ids = [int(part) for part in station.path.strip("/").split("/") if part]
+    streets = session.scalars(select(Station).where(Station.id.in_(ids), Station.level == "street")).all()
+    return max(streets, key=lambda s: len(s.path)).path if streets else station.path
+
+
+def near_person(session: Session, station_id: int) -> list[MallGoods]:
+    """Active goods of active partners in the street of a person's station, in stock, cheapest first: what the
+    person can go and collect (the hotline reads these out)."""
+    return list(session.scalars(
+        select(MallGoods).join(MallPartner, MallPartner.id == MallGoods.partner_id)
+        .join(Station, Station.id == MallGoods.station_id)
+        .where(Station.path.startswith(street_path(session, station_id)), MallGoods.active.is_(True),
+               MallPartner.active.is_(True), MallGoods.stock > 0)
+        .order_by(MallGoods.price_minutes, MallGoods.id)))

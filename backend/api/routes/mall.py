@@ -3,10 +3,12 @@ operator at the desk), an operator's reversal. Each is one use case of ``backend
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from backend.access import mall as mall_actions
+from backend.access import scope
 from backend.api.deps import (CallerDep, IdempotencyKey, NowDep, OperatorDep, PolicyDep, SessionDep, TodayDep)
 from backend.api.schemas.mall import GoodsPublic, RedemptionCreate, RedemptionPublic, RedemptionReverse
 from backend.ledger.coin_words import coins_text
@@ -31,8 +33,12 @@ def _redemption_public(session, row: MallRedemption) -> RedemptionPublic:
 
 
 @router.get("/mall/goods", response_model=list[GoodsPublic])
-def goods(session: SessionDep, caller: CallerDep):
-    """Goods on offer; an operator sees those of their subtree, the service every station's."""
+def goods(session: SessionDep, caller: CallerDep, person_id: Annotated[int | None, Query(ge=1)] = None):
+    """Goods on offer; an operator sees those of their subtree, the service every station's. With ``person_id``
+    (a person in the caller's scope): only what that person can collect in their street, in stock, cheapest first."""
+    if person_id is not None:
+        person = scope.person(session, caller, person_id)
+        return [_goods_public(g) for g in catalogue.near_person(session, person.station_id)]
     return [_goods_public(g) for g in catalogue.in_subtree(session, MallGoods, caller.scope_path) if g.active]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from backend.api.app import create_app
 from backend.core.db import unit_of_work
-from backend.models import AuditEntry, MallRedemption
+from backend.models import AuditEntry, MallGoods, MallRedemption
 from tests import factories
 from tests.backend.conftest import SERVICE_TOKEN, make_state, operator_headers, row_counts
 from tests.backend.mall import world as mw
@@ -89,3 +89,18 @@ def test_goods_are_listed_by_scope(api):
     own = client.get("/api/v1/mall/goods", headers=operator_headers(client, "a_clerk")).json()
     other = client.get("/api/v1/mall/goods", headers=operator_headers(client, "b_reviewer")).json()
     assert [g["name"] for g in own] == ["大米5斤"] and other == []
+
+
+def test_goods_near_a_person_are_those_of_their_street_in_stock(api):
+    client, state, world = api
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    near = mw.volunteer(state, world, street="comm_a")
+    far = mw.volunteer(state, world, street="comm_b")
+    listed = client.get("/api/v1/mall/goods", params={"person_id": near}, headers=service).json()
+    assert [(g["name"], g["price_text"]) for g in listed] == [("大米5斤", "3个时间币")]
+    assert client.get("/api/v1/mall/goods", params={"person_id": far}, headers=service).json() == []
+    with unit_of_work(state.sessions) as s:
+        s.get(MallGoods, world.goods_id).stock = 0
+    assert client.get("/api/v1/mall/goods", params={"person_id": near}, headers=service).json() == []
+    outsider = operator_headers(client, "b_reviewer")  # a person of another street answers as missing
+    assert client.get("/api/v1/mall/goods", params={"person_id": near}, headers=outsider).status_code == 404
