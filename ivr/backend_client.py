@@ -1,5 +1,5 @@
 """The IVR's one way to the backend (docs/api.md): call records, handoffs, and what the keypad
-menu needs (caller, services, balance, stars, orders, booking). Errors are translated here:
+menu needs (caller, services, balance, stars, orders, booking, the mall). Errors are translated here:
 no answer / 5xx → ``BackendUnavailable``; 4xx → ``BackendRefused`` with the Chinese message."""
 from __future__ import annotations
 
@@ -77,6 +77,15 @@ class BackendClient:
 
     async def create_order(self, body: dict, key: str) -> dict:
         return await self._request("POST", "/orders", json=body, key=key)
+
+    # -- the mall -------------------------------------------------------------------------
+    async def mall_goods(self, person_id: int) -> list[dict]:
+        """What the person can collect in their street, in stock, cheapest first."""
+        return await self._request("GET", "/mall/goods", params={"person_id": int(person_id)})
+
+    async def redeem(self, person_id: int, goods_id: int, key: str) -> dict:
+        return await self._request("POST", "/mall/redemptions",
+                                   json={"person_id": person_id, "goods_id": goods_id, "channel": "phone"}, key=key)
 
     # -- offers by phone -----------------------------------------------------------------
     async def message(self, message_id: int) -> dict:

@@ -3,7 +3,10 @@
 The menu talks to the backend directly, not through the assistant: it is the path that must
 work when recognition is off and when the assistant is down. It books only for a registered
 caller, for themselves, at their registered address, and only after an explicit 1 on the
-read-back; the idempotency key makes a repeated 1 (or a retried request) book once.
+read-back; the idempotency key makes a repeated 1 (or a retried request) book once. The mall (6) works
+the same way: goods and balance of the caller the backend knows by the number Twilio reported, an exchange
+only after an explicit 1, keyed by the call and the exchange's ordinal in it, so a retried request
+exchanges once; a refusal is the backend's Chinese sentence and stores nothing.
 
 ``KeypadMenu`` does not speak: each key gives a ``KeypadTurn`` (what to say, whether to hand
 off or slow down), which the streamed call (``ivr.session``) renders as audio and the
@@ -43,28 +46,40 @@ class KeypadMenu:
         self.services, self.log, self.caller, self.call_sid = services, log, caller, call_sid
         self.state = keypad.MenuState()
         self._person: dict | None = None
+        self._mall = keypad.MallView()
+        self._goods_ids: list[int] = []
+        self._exchanges = 0  # exchanges confirmed in this call: the idempotency key's step
 
     async def press(self, digit: str) -> KeypadTurn:
         names = await self._names()
         words = keypad.KEY_WORDS.get(digit, f"按键{digit}") if self.state.step == "confirm" else f"按键{digit}"
         self.log.turn("caller", words, source="keypad")
-        self.state, outcome = keypad.menu_step(self.state, digit, len(names))
+        before = self.state.step
+        self.state, outcome = keypad.menu_step(self.state, digit, len(names), len(self._mall.goods))
         if isinstance(outcome, keypad.Handoff):
             return KeypadTurn(handoff=True)
         if isinstance(outcome, keypad.Slower):
-            return KeypadTurn((prompts.SLOWER, keypad.menu_prompt(self.state, names)), slower=True)
+            return KeypadTurn((prompts.SLOWER, self._prompt(names)), slower=True)
         if isinstance(outcome, keypad.Ask):
             lead = (prompts.KEYPAD_INVALID,) if outcome.invalid else ()
-            return KeypadTurn(lead + (keypad.menu_prompt(self.state, names),))
+            return KeypadTurn(lead + (self._prompt(names),))
         if isinstance(outcome, keypad.Dropped):
-            return KeypadTurn((prompts.KEYPAD_DROPPED, prompts.KEYPAD_MENU))
+            dropped = prompts.KEYPAD_MALL_DROPPED if before == "redeem" else prompts.KEYPAD_DROPPED
+            return KeypadTurn((dropped, prompts.KEYPAD_MENU))
         if isinstance(outcome, keypad.Query):
             return KeypadTurn((await self._query(outcome.kind), prompts.KEYPAD_MENU))
+        if isinstance(outcome, keypad.OpenMall):
+            return KeypadTurn(await self._open_mall(names))
+        if isinstance(outcome, keypad.Redeem):
+            return KeypadTurn(await self._redeem(outcome.goods, names))
         assert isinstance(outcome, keypad.Book)
         return KeypadTurn(await self._book(outcome, names))
 
     async def repeat(self) -> KeypadTurn:
-        return KeypadTurn((keypad.menu_prompt(self.state, await self._names()),))
+        return KeypadTurn((self._prompt(await self._names()),))
+
+    def _prompt(self, names: list[str]) -> str:
+        return keypad.menu_prompt(self.state, names, self._mall)
 
     async def _names(self) -> list[str]:
         try:
@@ -109,6 +124,50 @@ class KeypadMenu:
             return prompts.KEYPAD_BACKEND_DOWN
         self.log.event("order", f"phone {done['action']}", order_id=done["order_id"])
         return done["message"]
+
+    async def _open_mall(self, names: list[str]) -> tuple[str, ...]:
+        """The goods the caller can collect in their street and their balance, or why not (back to the menu)."""
+        backend = self.services.backend
+        try:
+            person = await self._caller()
+            if person is None:
+                return self._back(prompts.KEYPAD_NOT_REGISTERED)
+            goods = (await backend.mall_goods(person["id"]))[:keypad.MALL_MAX_GOODS]
+            balance = (await backend.balance(person["id"]))["coins_text"]
+        except BackendRefused as exc:
+            return self._back(exc.message or prompts.KEYPAD_BACKEND_DOWN)
+        except IvrError:
+            return self._back(prompts.KEYPAD_BACKEND_DOWN)
+        if not goods:
+            return self._back(prompts.KEYPAD_MALL_EMPTY)
+        self._mall = keypad.MallView(goods=tuple((g["name"], g["price_text"]) for g in goods), balance=balance)
+        self._goods_ids = [g["id"] for g in goods]
+        return (self._prompt(names),)
+
+    async def _redeem(self, index: int, names: list[str]) -> tuple[str, ...]:
+        """The exchange read back and confirmed: through the backend for the caller it knows by number. The key is
+        the call and the exchange's ordinal in it, so a retried request (or the same 1 again) exchanges once."""
+        goods_id = self._goods_ids[index]
+        try:
+            person = await self._caller()
+            if person is None:
+                return self._back(prompts.KEYPAD_NOT_REGISTERED)
+            done = await self.services.backend.redeem(
+                person["id"], goods_id, key=f"ivr-{self.call_sid}-mall-{self._exchanges + 1}-{goods_id}")
+        except BackendRefused as exc:
+            return self._back(exc.message or prompts.KEYPAD_BACKEND_DOWN)
+        except IvrError:
+            return self._back(prompts.KEYPAD_BACKEND_DOWN)
+        self._exchanges += 1
+        self._mall = keypad.MallView(goods=self._mall.goods, balance=self._mall.balance, code=done["code"],
+                                     pickup=done["pickup"])
+        self.log.event("redemption", f"mall redemption {done['id']}: goods {goods_id}, {done['price_minutes']} min")
+        return (self._prompt(names),)
+
+    def _back(self, sentence: str) -> tuple[str, ...]:
+        """Say why the mall cannot go on, then the main menu again."""
+        self.state = keypad.MenuState()
+        return (sentence, prompts.KEYPAD_MENU)
 
     def _describe_last(self, orders: list[dict]) -> str:
         if not orders:

@@ -77,7 +77,8 @@ class CallEvent(Base):
 
     ``kind``: dtmf (``detail`` = the key), handoff (``handoff_id`` = the operator ticket),
     transfer (``detail`` = the number dialled), order (``order_id`` = an order the call
-    created), reprompt, error; ``detail``: short free text.
+    created), redemption (``detail`` names the mall exchange the keypad made), reprompt, error;
+    ``detail``: short free text.
     """
 
     __tablename__ = "call_events"

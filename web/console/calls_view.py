@@ -23,7 +23,7 @@ MODE_ZH = {"stream": "实时语音", "gather": "按键/简易识别"}
 SPEAKER_ZH = {"caller": "来电人", "assistant": "助手"}
 SOURCE_ZH = {"speech": "语音", "keypad": "按键", "prompt": "提示音"}
 EVENT_ZH = {"dtmf": "按键", "handoff": "请求转人工", "transfer": "转接人工", "order": "创建订单",
-            "reprompt": "重复提示", "error": "出错"}
+            "redemption": "兑换物品", "reprompt": "重复提示", "error": "出错"}
 # The hotline writes why a call ended, and what happened in it, in English for developers; people read these.
 END_REASON_ZH = {"caller hung up": "来电人挂机", "no answer after the keypad/person offer": "提示后来电人没有回应，系统挂机",
                  "websocket closed without a stop message": "线路中断", "gateway stopped": "系统重启，通话中断",

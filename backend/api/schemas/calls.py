@@ -41,7 +41,7 @@ class TurnCreate(BaseModel):
 
 class EventCreate(BaseModel):
     seq: Count = Field(ge=0, le=100_000)
-    kind: Literal["dtmf", "handoff", "transfer", "order", "reprompt", "error"]
+    kind: Literal["dtmf", "handoff", "transfer", "order", "redemption", "reprompt", "error"]
     detail: Text(2000, multiline=True) | None = None
     order_id: Id | None = None
     handoff_id: Id | None = None
