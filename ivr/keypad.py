@@ -138,7 +138,9 @@ def menu_step(state: MenuState, digit: str, service_count: int, goods_count: int
 def _mall_step(state: MenuState, digit: str, goods_count: int) -> tuple[MenuState, Outcome]:
     if state.step == "goods":
         choice = _choice(digit, min(goods_count, MALL_MAX_GOODS))
-        return (replace(state, step="redeem", goods=choice), Ask()) if choice is not None else (state, Ask(invalid=True))
+        if choice is None:
+            return state, Ask(invalid=True)
+        return replace(state, step="redeem", goods=choice), Ask()
     if state.step == "redeem":  # only an explicit 1 exchanges; 2 cancels and returns to the menu
         if digit == "1":
             assert state.goods is not None
