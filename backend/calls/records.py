@@ -136,6 +136,7 @@ class CallSearch:
     until: datetime | None = None
     status: str | None = None
     review_status: str | None = None
+    person_ids: tuple[int, ...] | None = None  # calls of these identified callers only
 
 
 def search_calls(session: Session, scope_path: str, search: CallSearch, *, include_unplaced: bool,
@@ -156,6 +157,8 @@ def search_calls(session: Session, scope_path: str, search: CallSearch, *, inclu
         where.append(Call.status == search.status)
     if search.review_status:
         where.append(Call.review_status == search.review_status)
+    if search.person_ids is not None:
+        where.append(Call.person_id.in_(search.person_ids))
     base = select(Call).outerjoin(Station, Station.id == Call.station_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.scalars(base.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset))

@@ -2,9 +2,7 @@
 orders, family links, qualifications, the audit entries about them). ID numbers only ever masked."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.ledger import queries
@@ -13,6 +11,7 @@ from backend.ledger.accounts import person_account
 from backend.models import Order, Person, Qualification, ServiceItem, Station
 from backend.orders.states import STATE_ZH
 from backend.people import registry
+from backend.people.search import PAGE_SIZE, PeopleSearch, search  # noqa: F401  the people page's search
 from backend.policy import PolicyProfile
 from web.auth import audit
 from web.console import audit_view, localtime
@@ -24,36 +23,6 @@ CONSENT_ZH = {"pending": "待确认", "consented": "已同意", "revoked": "已�
 RELATION_ZH = {"spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙辈", "grandparent": "祖辈",
                "sibling": "兄弟姐妹", "other": "其他"}
 QUALIFICATION_ZH = {"doctor": "医生", "nurse": "护士", "lawyer": "律师", "counsellor": "心理咨询师"}
-PAGE_SIZE = 20
-
-
-@dataclass(frozen=True)
-class PeopleSearch:
-    q: str = ""
-    role: str = ""
-    status: str = ""
-
-
-def search(session: Session, scope_path: str, wanted: PeopleSearch, *, limit: int = PAGE_SIZE,
-           offset: int = 0) -> tuple[list[tuple[Person, Station]], int]:
-    """People whose station lies in the subtree, by name (contains) or phone digits (contains)."""
-    query = select(Person, Station).join(Station, Station.id == Person.station_id).where(
-        Station.path.startswith(scope_path, autoescape=True))
-    text = wanted.q.strip()
-    if text:
-        digits = "".join(ch for ch in text if ch.isdigit())
-        matches = [Person.name.contains(text, autoescape=True)]
-        if digits:
-            matches.append(Person.phone.contains(digits, autoescape=True))
-        query = query.where(or_(*matches))
-    role_column = {"elder": Person.is_elder, "volunteer": Person.is_volunteer, "family": Person.is_family}
-    if wanted.role in role_column:
-        query = query.where(role_column[wanted.role].is_(True))
-    if wanted.status in STATUS_ZH:
-        query = query.where(Person.status == wanted.status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(Person.id).limit(limit).offset(offset)).all()
-    return [tuple(r) for r in rows], total
 
 
 def roles_text(person: Person) -> str:
