@@ -1,7 +1,8 @@
 """The mall by phone (keypad 6) against the real backend, on a backend with the ``demo`` policy (50 % goods
 share): a whole streamed keypad call exchanges once, speaks the code key by key and again on request, and a
 second exchange beyond the goods share is refused with nothing stored; in the TwiML mode a webhook Twilio
-sends again exchanges once; an unknown number, an item gone and a policy without goods exchange store nothing."""
+sends again exchanges once; an unknown number, an item gone and a policy without goods exchange store
+nothing."""
 from __future__ import annotations
 
 import asyncio
