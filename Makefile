@@ -81,21 +81,21 @@ parse:
 # Every real dependency is built or expected here, so a missing one fails its tests instead of skipping them.
 test: export YINLING_TESTS_REQUIRE_ALL = 1
 # Three pytest processes side by side (logs in var/test-logs/; the rest's is shown as it runs, the other two
-# when all have ended):
-# the bot part (its own environment), the live-server part (hotline, speech, the `make run` and
-# `make run-prod` layouts) and the rest (backend, web, trust). Most of the first two is waiting on real
-# servers and real-time audio, so together they take little more than the longest alone. They share
-# no ports (each server takes a free one), no scratch database (each is named per run) and no Redis
-# database (bot: 14; live: 11-13).
-LIVE_TESTS := tests/ivr tests/speech tests/tools
+# when all have ended): the bot part (its own environment); the live-server part (hotline, speech, the
+# `make run` and `make run-prod` layouts, then the browser tests); the rest (backend, trust, logs, start-up).
+# Much of the first two is waiting on real servers, real-time audio and browsers, so together they take
+# little more than the longest alone (measured: docs/benchmarks.md, "Test suite"). They share no ports
+# (each server takes a free one), no scratch database (each is named per run) and no Redis database
+# (bot: 14; live: 11-13). tests/ivr runs before tests/web in its process, as it always has.
+LIVE_TESTS := tests/ivr tests/speech tests/tools tests/web
 test: sysdeps sysdeps-prod env env-bot bot-model web-assets whisper-model test-voice
 	@mkdir -p var/test-logs; status=0; start=$$(date +%s); \
 	PYTHONPATH=$(CURDIR) $(VBOT)/bin/python -m pytest tests/bot --durations=15 > var/test-logs/bot.log 2>&1 & bot=$$!; \
 	$(VENV)/bin/python -m pytest $(LIVE_TESTS) --durations=20 > var/test-logs/live.log 2>&1 & live=$$!; \
 	set -o pipefail; $(VENV)/bin/python -m pytest --ignore=tests/bot $(LIVE_TESTS:%=--ignore=%) --durations=20 2>&1 \
 	  | tee var/test-logs/rest.log || status=$$?; \
-	echo "[test] backend, web and the rest ended after $$(( $$(date +%s) - start )) s"; \
-	wait $$live || status=$$?; echo "[test] hotline, speech and layouts ended after $$(( $$(date +%s) - start )) s"; \
+	echo "[test] backend and the rest ended after $$(( $$(date +%s) - start )) s"; \
+	wait $$live || status=$$?; echo "[test] hotline, speech, layouts and browsers ended after $$(( $$(date +%s) - start )) s"; \
 	wait $$bot || status=$$?; echo "[test] bot ended after $$(( $$(date +%s) - start )) s"; \
 	for part in live bot; do \
 	  echo "==================== var/test-logs/$$part.log ===================="; cat var/test-logs/$$part.log; \
