@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.nlu.service_classifier import decide, ServiceClassifier
 from bot.nlu.service_model import NONE, catalogue_examples, train
 from bot.nlu.text import normalize_utterance
-from tools.bot_data import frames_talk, frames_train, vocab
+from tools.bot_data import frames_everyday, frames_talk, frames_train, vocab
 from tools.bot_data.render import plain_of, render
 
 FOLDS = 3
@@ -41,10 +41,17 @@ def _fill(frame: str, phrase: str, rng: random.Random) -> str:
     return normalize_utterance(plain_of(render(frame, rng)[0]))
 
 
+def _frames_of(module, name: str) -> list[str]:
+    """A module's frames for one list; for frames_everyday's yes/no answers only the hand-written ones
+    (the rest are every core word with every particle: one "frame" each would split 对呀/对啊 across folds)."""
+    return getattr(module, f"{name}_WRITTEN", None) or getattr(module, name, [])
+
+
 def examples(rng: random.Random) -> list[Example]:
     out = []
     service_frames = [(f"request_service:train:{i}", f) for i, f in enumerate(frames_train.REQUEST_SERVICE)]
     service_frames += [(f"request_service:talk:{i}", f) for i, f in enumerate(frames_talk.REQUEST_SERVICE)]
+    service_frames += [(f"request_service:everyday:{i}", f) for i, f in enumerate(frames_everyday.REQUEST_SERVICE)]
     for slug in sorted(vocab.SERVICES):
         for frame_id, frame in service_frames:
             pool = vocab.NEEDS[slug] if "{need}" in frame else vocab.SERVICES[slug]
@@ -52,8 +59,8 @@ def examples(rng: random.Random) -> list[Example]:
                 out.append(Example(_fill(frame, phrase, rng), slug, frame_id, phrase))
     intents = [name for name in dir(frames_train) if name.isupper() and not name.startswith("REQUEST_SERVICE")]
     for intent in intents:
-        for module_name, module in (("train", frames_train), ("talk", frames_talk)):
-            for i, frame in enumerate(getattr(module, intent, [])):
+        for module_name, module in (("train", frames_train), ("talk", frames_talk), ("everyday", frames_everyday)):
+            for i, frame in enumerate(_frames_of(module, intent)):
                 # Other intents may name a service in passing (cancel the 送饭); only "none" is labelled here.
                 if "{svc" not in frame:
                     out.append(Example(_fill(frame, "", rng), NONE, f"{intent.lower()}:{module_name}:{i}", ""))
@@ -126,14 +133,15 @@ if __name__ == "__main__":
 
 def intent_examples(rng: random.Random, per_frame: int = 3) -> list[Example]:
     out = []
-    modules = (("train", frames_train), ("talk", frames_talk))
-    names = sorted({name for _, module in modules for name in dir(module) if name.isupper()})
+    modules = (("train", frames_train), ("talk", frames_talk), ("everyday", frames_everyday))
+    names = sorted({name for _, module in modules for name in dir(module)
+                    if name.isupper() and not name.startswith("_") and not name.endswith("_WRITTEN")})
     for name in names:
         intent = "request_service" if name.startswith("REQUEST_SERVICE") else name.lower()
         if intent.endswith("_consent"):
             intent = intent[: -len("_consent")]
         for module_name, module in modules:
-            for i, frame in enumerate(getattr(module, name, [])):
+            for i, frame in enumerate(_frames_of(module, name)):
                 frame_id = f"{name.lower()}:{module_name}:{i}"
                 for _ in range(per_frame if "{" in frame else 1):
                     plain = normalize_utterance(plain_of(render(frame, rng)[0]))
