@@ -95,3 +95,26 @@ def test_partner_login_wrong_password_then_right_then_logout(partner_app):
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', home.text).group(1)
     assert client.post("/partner/logout", data={"csrf_token": csrf}).status_code == 303
     assert client.get("/partner/").status_code == 303
+
+
+def test_partner_login_unknown_and_known_logins_cost_one_argon2_verification_each(partner_app, monkeypatch):
+    import argon2
+
+    app, _state, _world, _person, _code = partner_app
+    client = TestClient(app, follow_redirects=False, headers={"Accept": "text/html"})
+    seen: list[str] = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def counting(self, hash, password):  # noqa: A002 (argon2's own parameter name)
+        seen.append(hash)
+        return real_verify(self, hash, password)
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counting)
+
+    def form():
+        page = client.get("/partner/login")
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    for login in ("hunan_desk", "no_such_partner"):
+        seen.clear()
+        answer = client.post("/partner/login", data={"csrf_token": form(), "login": login, "password": "wrong-one-1"})
+        assert answer.status_code == 401 and "登录名或密码不对。" in answer.text
+        assert len(seen) == 1, f"{login}: an unknown login must still verify a hash"

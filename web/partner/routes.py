@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend.api.deps import PolicyDep, SessionDep, SettingsDep, StateDep
 from backend.core import ratelimit
 from backend.core.errors import Forbidden, TooManyRequests, YinlingError
-from backend.core.security import verify_password
+from backend.core.security import check_login_password
 from backend.mall import benefits, redemption
 from backend.models import MallGoods, MallPartner, Person
 from web.auth import audit, login_flow
@@ -48,8 +48,10 @@ def login(request: Request, state: StateDep, session: SessionDep, login: Annotat
     except (Forbidden, TooManyRequests) as exc:
         return _login_page(request, state, exc.status, exc.message, login.strip(), target)
     partner = session.scalar(select(MallPartner).where(MallPartner.login == key))
-    ok = (partner is not None and partner.active and partner.password_hash is not None
-          and verify_password(partner.password_hash, password))
+    # One argon2 verification whether or not the login exists (a dummy hash otherwise), as on every other
+    # login: the answer time does not tell which partner logins exist.
+    ok = check_login_password(partner.password_hash if partner is not None else None, password) \
+        and partner is not None and partner.active
     ratelimit.record(session, REALM, key, address, ok, now)
     if not ok:
         return _login_page(request, state, 401, WRONG_ZH, login.strip(), target)
