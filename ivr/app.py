@@ -69,7 +69,7 @@ def browser_grant(services: IvrServices, caller: str) -> dict:
 
 def browser_phone_router(services: IvrServices) -> APIRouter:
     """The browser phone's routes. ``IVR_BROWSER_PHONE``: off → none; local → the page and its sessions,
-    for clients on this machine only (`make run`'s demo: any number); operators → only the script here,
+    for clients on this machine only (`make run`'s demo: any number); operators → only the script and style here,
     the page and its sessions are the console's (/console/phone: login, and numbers in scope only)."""
     router = APIRouter(prefix="/ivr/phone", include_in_schema=False)
     mode = services.settings.browser_phone
@@ -79,6 +79,10 @@ def browser_phone_router(services: IvrServices) -> APIRouter:
     @router.get("/phone.js")
     async def phone_script() -> FileResponse:
         return FileResponse(STATIC / "phone.js", media_type="text/javascript; charset=utf-8")
+
+    @router.get("/phone.css")
+    async def phone_style() -> FileResponse:
+        return FileResponse(STATIC / "phone.css", media_type="text/css; charset=utf-8")
 
     if mode != "local":
         return router

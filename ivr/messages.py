@@ -127,3 +127,11 @@ def mark_message(stream_sid: str, name: str) -> str:
 
 def clear_message(stream_sid: str) -> str:
     return json.dumps({"event": "clear", "streamSid": stream_sid})
+
+
+TEXT_EVENT = "yinling.text"
+"""Not Twilio's: what the assistant is saying, as text, sent only on browser-phone streams."""
+
+
+def text_message(stream_sid: str, text: str) -> str:
+    return json.dumps({"event": TEXT_EVENT, "streamSid": stream_sid, "text": text}, ensure_ascii=False)

@@ -1,6 +1,10 @@
 """What the caller hears, as the gateway knows it: audio sent as ``media`` messages, each
 piece followed by a ``mark`` that Twilio (or the browser phone) echoes once it has played, and
-``clear`` to drop what has not played yet. Also feeds the assistant side of the recording."""
+``clear`` to drop what has not played yet. Also feeds the assistant side of the recording.
+
+``captions``: the stream is the browser phone's (its token was issued by a browser-phone session, so
+a Twilio caller cannot ask for it), which also shows what is said as text (``yinling.text``); a
+Twilio stream never gets a message outside Twilio's protocol."""
 from __future__ import annotations
 
 import asyncio
@@ -8,19 +12,25 @@ from typing import Awaitable, Callable
 
 from speech import CallRecorder, RenderedSpeech
 
-from ivr.messages import clear_message, mark_message, media_message
+from ivr.messages import clear_message, mark_message, media_message, text_message
 
 _CHUNK_BYTES = 8000  # 1 s of μ-law per media message
 
 
 class Playback:
-    def __init__(self, send: Callable[[str], Awaitable[None]], stream_sid: str, recorder: CallRecorder | None):
-        self._send, self.stream_sid, self.recorder = send, stream_sid, recorder
+    def __init__(self, send: Callable[[str], Awaitable[None]], stream_sid: str, recorder: CallRecorder | None,
+                 *, captions: bool = False):
+        self._send, self.stream_sid, self.recorder, self.captions = send, stream_sid, recorder, captions
         self._pending: set[str] = set()
         self._count = 0
         self._all_played = asyncio.Event()
         self.interruptions = 0
         """Clears so far: a turn being spoken stops when this changes under it."""
+
+    async def caption(self, text: str) -> None:
+        """Show ``text`` (what is about to be heard) on a browser phone; nothing on a Twilio stream."""
+        if self.captions:
+            await self._send(text_message(self.stream_sid, text))
 
     async def audio(self, speech: RenderedSpeech) -> None:
         data = speech.mulaw

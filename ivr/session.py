@@ -51,7 +51,7 @@ class CallSession:
         self.recorder: CallRecorder | None = None
         self.transferred = False
         self.ended = False
-        self.playback = Playback(send, stream_sid, None)
+        self.playback = Playback(send, stream_sid, None, captions=grant.mode == "browser")
         self._work: asyncio.Queue = asyncio.Queue()
         self._worker: asyncio.Task | None = None
         self._audio: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -294,6 +294,7 @@ class CallSession:
             if self.playback.interruptions != interruptions:
                 return
             self.log.turn("assistant", text, source="prompt" if fixed else "speech")
+            await self.playback.caption(text)
             try:
                 if fixed:
                     await self.playback.audio(await self.services.speaker.prompt(text, self.profile))

@@ -1,14 +1,52 @@
 // The browser phone: microphone → 8 kHz μ-law frames in Twilio Media Streams messages → the
 // same /ivr/stream gateway a phone call uses; replies (media) are played, marks are echoed
 // once the audio before them has played, and clear stops playback (barge-in).
+// Without a microphone (none, or permission refused) the call still connects, keypad only: it
+// sends μ-law silence every 20 ms, as a muted phone does. On a browser-phone stream the gateway
+// also sends {"event": "yinling.text"} with each thing it says, shown in the transcript.
 "use strict";
 (function () {
   const RATE = 8000, FRAME = 160;  // 20 ms of 8 kHz μ-law
+  const SILENCE = 0xff;  // μ-law zero
   const statusEl = document.getElementById("status");
-  let ws = null, ctx = null, source = null, processor = null, stream = null;
+  const transcript = document.getElementById("transcript");
+  const callButton = document.getElementById("call"), hangupButton = document.getElementById("hangup");
+  const keyButtons = [];
+  let ws = null, ctx = null, source = null, processor = null, stream = null, silenceTimer = null;
   let streamSid = "", playAt = 0, playing = [], pendingMarks = [], outbox = [];
 
   function say(text) { statusEl.textContent = text; }
+
+  // idle 未接通 → connecting 正在接通… → connected 通话中 → ended 已挂断; the buttons follow.
+  const STATUS = { idle: "未接通", connecting: "正在接通…", connected: "通话中", ended: "已挂断" };
+  function setState(state, text) {
+    document.body.dataset.state = state;
+    say(text || STATUS[state]);
+    callButton.disabled = state === "connecting" || state === "connected";
+    hangupButton.disabled = state !== "connecting" && state !== "connected";
+    keyButtons.forEach(b => { b.disabled = state !== "connected"; });
+  }
+
+  function showText(text) {
+    const item = document.createElement("li");
+    item.textContent = text;
+    transcript.appendChild(item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  async function openMicrophone() {
+    // null when there is none or it is refused: the call goes on, keypad only
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return null;
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function sendSilence() {
+    send({ event: "media", streamSid, media: { track: "inbound", payload: toBase64(new Array(FRAME).fill(SILENCE)) } });
+  }
 
   // G.711 μ-law, as in speech/mulaw.py
   function encodeSample(s) {
@@ -78,7 +116,8 @@
 
   async function call() {
     const caller = document.getElementById("caller").value.trim();
-    say("正在接通…");
+    setState("connecting");
+    transcript.textContent = "";
     // The page names where sessions come from (/ivr/phone/session for the local demo,
     // /console/phone/session behind the console login, which also wants the CSRF token).
     const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
@@ -88,17 +127,19 @@
     });
     if (!answer.ok) {
       const problem = await answer.json().catch(() => ({}));
-      say(problem.message || "不能用这个号码拨打。");
+      setState("idle", problem.message || "不能用这个号码拨打。");
       return;
     }
     const session = await answer.json();
-    stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
     ctx = new AudioContext();
-    source = ctx.createMediaStreamSource(stream);
-    processor = ctx.createScriptProcessor(2048, 1, 1);
-    processor.onaudioprocess = onMicrophone;
-    source.connect(processor);
-    processor.connect(ctx.destination);
+    stream = await openMicrophone();
+    if (stream) {
+      source = ctx.createMediaStreamSource(stream);
+      processor = ctx.createScriptProcessor(2048, 1, 1);
+      processor.onaudioprocess = onMicrophone;
+      source.connect(processor);
+      processor.connect(ctx.destination);
+    }
     streamSid = "MZbrowser" + Date.now();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     ws = new WebSocket(`${scheme}//${location.host}${session.stream_path}`);
@@ -108,15 +149,16 @@
         streamSid, callSid: session.call_sid, tracks: ["inbound"],
         customParameters: { token: session.token, callSid: session.call_sid, caller },
         mediaFormat: { encoding: "audio/x-mulaw", sampleRate: RATE, channels: 1 } } });
-      say("通话中");
-      document.getElementById("call").disabled = true;
-      document.getElementById("hangup").disabled = false;
+      setState("connected", stream ? "通话中" : "通话中：没有麦克风，可以按键");
+      if (!stream) silenceTimer = setInterval(sendSilence, 20);
     };
     ws.onmessage = (event) => {
+      if (!ctx) return;  // hung up: what was still on the way is dropped
       const message = JSON.parse(event.data);
       if (message.event === "media") play(fromBase64(message.media.payload));
       else if (message.event === "mark") markWhenPlayed(message.mark.name);
       else if (message.event === "clear") clearPlayback();
+      else if (message.event === "yinling.text" && typeof message.text === "string") showText(message.text);
     };
     ws.onclose = () => { hangUp(false); };
   }
@@ -127,18 +169,27 @@
     if (processor) processor.disconnect();
     if (source) source.disconnect();
     if (stream) stream.getTracks().forEach(t => t.stop());
-    say("已挂断");
-    document.getElementById("call").disabled = false;
-    document.getElementById("hangup").disabled = true;
+    if (silenceTimer) clearInterval(silenceTimer);
+    if (ctx) ctx.close().catch(() => {});
+    ws = ctx = source = processor = stream = silenceTimer = null;
+    pendingMarks.forEach(m => clearTimeout(m.timer));
+    playing = [], pendingMarks = [], outbox = [], playAt = 0;
+    setState("ended");
   }
 
   const keys = document.getElementById("keys");
   "123456789*0#".split("").forEach(digit => {
     const button = document.createElement("button");
     button.textContent = digit;
-    button.onclick = () => send({ event: "dtmf", streamSid, dtmf: { track: "inbound_track", digit } });
+    button.onclick = () => {
+      send({ event: "dtmf", streamSid, dtmf: { track: "inbound_track", digit } });
+      button.classList.add("pressed");  // shown briefly, as a key gives way under a finger
+      setTimeout(() => button.classList.remove("pressed"), 400);
+    };
     keys.appendChild(button);
+    keyButtons.push(button);
   });
-  document.getElementById("call").onclick = () => call().catch(err => say("接不通：" + err));
-  document.getElementById("hangup").onclick = () => hangUp(true);
+  callButton.onclick = () => call().catch(err => { hangUp(false); say("接不通：" + err); });
+  hangupButton.onclick = () => hangUp(true);
+  setState("idle");
 })();

@@ -85,7 +85,7 @@ class SimulatedStream:
     media_times: list[float] = field(default_factory=list)  # time.monotonic() at each media's arrival
     marks: list[str] = field(default_factory=list)
     clears: int = 0
-    log: list[str] = field(default_factory=list)  # "media" | "mark:NAME" | "clear", in arrival order
+    log: list[str] = field(default_factory=list)  # "media" | "mark:NAME" | "clear" | "other:EVENT", in arrival order
     close_code: int | None = None
     _ws: websockets.ClientConnection | None = None
     _reader: asyncio.Task | None = None
@@ -178,6 +178,8 @@ class SimulatedStream:
                 elif kind == "clear":
                     self.clears += 1
                     self.log.append("clear")
+                else:
+                    self.log.append(f"other:{kind}")  # nothing Twilio would send; tests look for these
         except websockets.ConnectionClosed:
             pass
         finally:

@@ -58,8 +58,10 @@ def test_browser_phone_call_runs_through_the_same_gateway(combined):
             "callSid": session["call_sid"], "customParameters": {
                 "token": session["token"], "callSid": session["call_sid"], "caller": "+8613900000001"},
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
-        kinds = []
-        while "mark" not in kinds:  # recognition is off here: the keypad greeting is spoken
-            kinds.append(ws.receive_json()["event"])
-        assert kinds[0] == "media"
+        messages = []
+        while "mark" not in [m["event"] for m in messages]:  # recognition is off: the keypad greeting is spoken
+            messages.append(ws.receive_json())
+        # a browser-phone stream (its token came from a browser-phone session) is also shown the text
+        assert [m["event"] for m in messages[:2]] == ["yinling.text", "media"]
+        assert messages[0]["text"] == "现在请用电话按键。"
         ws.send_json({"event": "stop", "streamSid": "MZbrowser", "stop": {}})
