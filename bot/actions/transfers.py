@@ -260,5 +260,8 @@ def _submit(dispatcher, tracker, write, body: dict, action: str, done: str, fiel
     except BackendError as exc:
         common.tell_backend_problem(dispatcher, exc)
         return []
+    if not result.queued:
+        # For the family chat's transcript (linked to the ledger entry); the phone line ignores it.
+        dispatcher.utter_message(json_message={"action": "gift_made", "entry_id": result.data["seq"]})
     dispatcher.utter_message(response="utter_backend_queued" if result.queued else done, **fields)
     return []

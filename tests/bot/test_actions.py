@@ -217,7 +217,24 @@ def test_gift__allowed_gift_is_read_back_then_sent_on_affirm(backend):
                            metadata=ELDER_PHONE)
     done, _ = run(ActionConfirm(), confirm)
     assert responses(done) == ["utter_gift_done"]
+    assert customs(done) == [{"action": "gift_made", "entry_id": 1}]  # the ledger entry's seq, for the transcript
     assert json.loads(backend.posts("/transfers/gift")[0].content)["minutes"] == 120
+
+
+def test_confirm__donation_reports_its_ledger_entry_for_the_transcript(backend):
+    tracker = make_tracker(slots={"coin_amount": "两个", "pending_confirmation": "donation"}, metadata=ELDER_PHONE)
+    done, _ = run(ActionConfirm(), tracker)
+    assert responses(done) == ["utter_donation_done"]
+    assert customs(done) == [{"action": "gift_made", "entry_id": 1}]
+
+
+def test_confirm__queued_gift_reports_no_ledger_entry(backend):
+    backend.down = True
+    caller = sealed_caller(ELDER, f"phone:{ELDER['phone']}")
+    tracker = make_tracker(slots={"coin_amount": "两个", "gift_to": GRANDSON, "pending_confirmation": "gift",
+                                  "caller": caller}, metadata=ELDER_PHONE)
+    done, _ = run(ActionConfirm(), tracker)
+    assert responses(done) == ["utter_backend_queued"] and customs(done) == []
 
 
 def test_donation__not_allowed_by_policy(backend):
