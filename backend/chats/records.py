@@ -12,10 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Chat, ChatMessage, HandoffTicket, Order, Person, Station
+from backend.ledger.records import Kind
+from backend.models import (Account, Chat, ChatMessage, FamilyLink, HandoffTicket, LedgerEntry, Order, Person,
+                            Posting, Station)
 
 IDLE = timedelta(hours=6)
 MEMBER, ASSISTANT = "member", "assistant"
+GIFT_KINDS = (Kind.GIFT, Kind.DONATION)
 
 
 def current(session: Session, person_id: int, now: datetime) -> Chat | None:
@@ -46,19 +49,21 @@ def end(session: Session, chat: Chat, reason: str, now: datetime) -> None:
 
 
 def add(session: Session, chat: Chat, speaker: str, text: str = "", *, now: datetime, kind: str = "text",
-        order_id: int | None = None, handoff_id: int | None = None) -> ChatMessage:
+        order_id: int | None = None, handoff_id: int | None = None, entry_seq: int | None = None) -> ChatMessage:
     seq = (session.scalar(select(func.max(ChatMessage.seq)).where(ChatMessage.chat_id == chat.id)) or 0) + 1
     message = ChatMessage(chat_id=chat.id, seq=seq, speaker=speaker, kind=kind, text=text, order_id=order_id,
-                          handoff_id=handoff_id, at=now)
+                          handoff_id=handoff_id, entry_seq=entry_seq, at=now)
     session.add(message)
     chat.last_at = now
     session.flush()
     return message
 
 
-def record_answer(session: Session, chat: Chat, texts: list[str], order_ids: list[int], *, now: datetime) -> None:
+def record_answer(session: Session, chat: Chat, texts: list[str], order_ids: list[int], *, now: datetime,
+                  entry_seqs: list[int] = ()) -> None:
     """The assistant's answer: its messages, the orders it reported making (only the member's own or their
-    elders' orders requested by them are linked), and any handoff ticket this conversation opened."""
+    elders' orders requested by them are linked), the gifts and donations it reported making (only
+    ``gift_entry`` ones), and any handoff ticket this conversation opened."""
     for text in texts:
         add(session, chat, ASSISTANT, text, now=now)
     linked = set(session.scalars(select(ChatMessage.order_id).where(ChatMessage.chat_id == chat.id,
@@ -68,12 +73,40 @@ def record_answer(session: Session, chat: Chat, texts: list[str], order_ids: lis
         if order is not None and order.id not in linked and chat.person_id in (order.requested_by_id, order.recipient_id):
             add(session, chat, ASSISTANT, kind="order", order_id=order.id, now=now)
             linked.add(order.id)
+    for entry_seq in entry_seqs:
+        entry = gift_entry(session, chat, entry_seq)
+        if entry is not None:
+            add(session, chat, ASSISTANT, kind="gift", entry_seq=entry.seq, now=now)
     known = set(session.scalars(select(ChatMessage.handoff_id).where(ChatMessage.chat_id == chat.id,
                                                                      ChatMessage.handoff_id.is_not(None))))
     for ticket in session.scalars(select(HandoffTicket).where(HandoffTicket.conversation_id == chat.conversation_id)
                                   .order_by(HandoffTicket.id)):
         if ticket.id not in known:
             add(session, chat, ASSISTANT, kind="handoff", handoff_id=ticket.id, now=now)
+
+
+def gift_entry(session: Session, chat: Chat, entry_seq: int) -> LedgerEntry | None:
+    """The ledger entry ``entry_seq`` if a chat may be linked to it: a gift or donation made in the chat
+    channel out of the member's own account or a consented linked elder's, and not yet linked to any chat.
+    The event naming it comes from the assistant's answer, so it is never taken on trust."""
+    entry = session.get(LedgerEntry, entry_seq)
+    if entry is None or entry.kind not in GIFT_KINDS or entry.channel != "chat":
+        return None
+    if session.scalar(select(ChatMessage.id).where(ChatMessage.entry_seq == entry.seq).limit(1)) is not None:
+        return None
+    givers = {chat.person_id, *session.scalars(select(FamilyLink.elder_id).where(
+        FamilyLink.member_id == chat.person_id, FamilyLink.consent == "consented"))}
+    debited = session.scalars(select(Account.person_id).join(Posting, Posting.account_id == Account.id)
+                              .where(Posting.entry_seq == entry.seq, Posting.amount < 0))
+    return entry if any(person_id in givers for person_id in debited) else None
+
+
+def chats_of_entry(session: Session, entry_seqs: list[int]) -> dict[int, Chat]:
+    """``{entry seq: chat}`` for the entries among ``entry_seqs`` that a chat produced."""
+    if not entry_seqs:
+        return {}
+    return dict(session.execute(select(ChatMessage.entry_seq, Chat).join(Chat, Chat.id == ChatMessage.chat_id)
+                                .where(ChatMessage.entry_seq.in_(entry_seqs))).all())
 
 
 def messages(session: Session, chat_id: int) -> list[ChatMessage]:

@@ -72,6 +72,16 @@ def statement(session: Session, person_id: int, *, limit: int = 50, offset: int 
     return lines, total
 
 
+def position(session: Session, person_id: int, seq: int) -> int:
+    """Where entry ``seq`` falls in the person's statement (1 for the oldest); 0 when they have no entries."""
+    try:
+        account = person_account(session, person_id, create=False)
+    except NotFound:
+        return 0
+    return session.scalar(select(func.count()).select_from(Posting).where(
+        Posting.account_id == account.id, Posting.entry_seq <= seq)) or 0
+
+
 def _other_person(session: Session, seq: int, own_account: int) -> int | None:
     account = aliased(Account)
     return session.scalar(select(account.person_id).join(Posting, Posting.account_id == account.id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
@@ -40,7 +40,8 @@ class Chat(Base):
 
 class ChatMessage(Base):
     """One message: ``speaker`` member or assistant; ``seq`` orders messages and events within the chat;
-    ``kind``: text, or order / handoff (what the message produced: ``order_id`` / ``handoff_id``)."""
+    ``kind``: text, or order / handoff / gift (what the message produced: ``order_id`` / ``handoff_id`` /
+    ``entry_seq``, the ledger entry of a gift or donation)."""
 
     __tablename__ = "chat_messages"
     __table_args__ = (UniqueConstraint("chat_id", "seq"),)
@@ -52,4 +53,5 @@ class ChatMessage(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoff_tickets.id"), index=True)
+    entry_seq: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("ledger_entries.seq"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

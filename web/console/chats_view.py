@@ -1,5 +1,5 @@
-"""What the chat pages show: the list's rows, one chat's transcript with what it produced (orders, requests
-for a person), in the same words as the call pages."""
+"""What the chat pages show: the list's rows, one chat's transcript with what it produced (orders, gifts and
+donations, requests for a person), in the same words as the call pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,12 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.access import scope
+from backend.access.principal import Principal
 from backend.chats import records
-from backend.models import Chat, HandoffTicket, Operator, Order, Person, ServiceItem, Station
+from backend.ledger.coin_words import coins_text
+from backend.models import (Account, Chat, HandoffTicket, LedgerEntry, Operator, Order, Person, Posting, ServiceItem,
+                            Station)
 from backend.orders.states import STATE_ZH
 from web.console import localtime
 from web.console.calls_view import REVIEW_BADGE, REVIEW_ZH
@@ -18,6 +22,7 @@ PAGE_SIZE = 20
 STATUS_ZH = {"open": "进行中", "ended": "已结束"}
 END_ZH = {"restart": "家属点了重新开始", "idle": "长时间没有新消息"}
 SPEAKER_ZH = {"member": "家属", "assistant": "助手"}
+GIFT_ZH = {"gift": "赠送", "donation": "捐赠"}
 HANDOFF_ZH = {"open": "等待处理", "claimed": "处理中", "resolved": "已办结"}
 
 
@@ -62,9 +67,25 @@ def list_rows(session: Session, chats: list[Chat], tz: str) -> list[dict]:
     return rows
 
 
-def chat_page(session: Session, chat: Chat, tz: str) -> dict:
-    """Everything the chat page shows, for a chat already checked to be in scope."""
+def gift_items(session: Session, who: Principal, said: list) -> dict[int, dict]:
+    """``{entry seq: what the page shows}`` for the gifts and donations the chat made whose giver ``who``
+    may see (the link goes to the giver's ledger page); the others show only that a gift was made."""
+    seqs = {m.entry_seq for m in said if m.entry_seq}
+    if not seqs:
+        return {}
+    rows = session.execute(select(Posting.entry_seq, Posting.amount, Person)
+                           .join(Account, Account.id == Posting.account_id).join(Person, Person.id == Account.person_id)
+                           .where(Posting.entry_seq.in_(seqs), Posting.amount < 0)).all()
+    return {seq: {"seq": seq, "giver": giver, "coins": coins_text(-amount)} for seq, amount, giver in rows
+            if scope.can_see_station(session, who, giver.station_id)}
+
+
+def chat_page(session: Session, who: Principal, chat: Chat, tz: str) -> dict:
+    """Everything the chat page shows, for a chat already checked to be in ``who``'s scope."""
     said = records.messages(session, chat.id)
+    gifts = gift_items(session, who, said)
+    kinds = dict(session.execute(select(LedgerEntry.seq, LedgerEntry.kind).where(
+        LedgerEntry.seq.in_({m.entry_seq for m in said if m.entry_seq}))).all())
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_({m.order_id for m in said if m.order_id})))}
     tickets = {t.id: t for t in session.scalars(select(HandoffTicket).where(
         HandoffTicket.id.in_({m.handoff_id for m in said if m.handoff_id})))}
@@ -76,6 +97,9 @@ def chat_page(session: Session, chat: Chat, tz: str) -> dict:
             o = orders[m.order_id]
             item["order"] = {"id": o.id, "service": services.get(o.service_slug, "服务"), "state": STATE_ZH.get(o.state, "—"),
                              "start": localtime.show(o.start_at, tz)}
+        if m.kind == "gift":
+            item["gift"] = gifts.get(m.entry_seq, {})
+            item["gift_kind"] = GIFT_ZH.get(kinds.get(m.entry_seq), "赠送")
         if m.handoff_id in tickets:
             item["handoff"] = {"id": m.handoff_id, "status": HANDOFF_ZH.get(tickets[m.handoff_id].status, "—")}
         items.append(item)

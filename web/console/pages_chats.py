@@ -47,7 +47,7 @@ def chat_detail(request: Request, chat_id: int, session: SessionDep, state: Stat
         chat = chat_actions.visible_chat(session, current.principal, chat_id)
     except YinlingError as exc:
         return error_page(request, current, exc)
-    context = chats_view.chat_page(session, chat, state.settings.timezone)
+    context = chats_view.chat_page(session, current.principal, chat, state.settings.timezone)
     return render(request, "console/chat.html", {**context, "flash": DONE.get(done)}, operator=current)
 
 
@@ -60,8 +60,8 @@ def review_chat(request: Request, chat_id: int, session: SessionDep, state: Stat
     if error is not None:
         if isinstance(error, (NotFound, Forbidden)):
             return error_page(request, current, error)
-        context = chats_view.chat_page(session, chat_actions.visible_chat(session, current.principal, chat_id),
-                                       state.settings.timezone)
+        chat = chat_actions.visible_chat(session, current.principal, chat_id)
+        context = chats_view.chat_page(session, current.principal, chat, state.settings.timezone)
         return render(request, "console/chat.html", {**context, "error": error.message, "note": note.strip()[:1000]},
                       operator=current, status_code=error.status)
     return RedirectResponse(f"/console/chats/{chat_id}?done={decision if result.entry else 'unchanged'}",

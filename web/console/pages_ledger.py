@@ -1,5 +1,5 @@
 """A person's ledger page (账目明细): every entry in plain words with the order or person it came from
-and the running balance, paged, and the same lines as a CSV file. The person must be in scope."""
+(and the family chat that made it, when the operator may see that chat) and the running balance, paged, and the same lines as a CSV file. The person must be in scope."""
 from __future__ import annotations
 
 import csv
@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from backend.access import scope
 from backend.api.deps import SessionDep, StateDep
+from backend.chats import records
 from backend.core.errors import YinlingError
 from backend.ledger import statement
 from backend.ledger.coin_words import coins_text
@@ -27,7 +28,7 @@ CSV_LIMIT = 100_000
 
 @router.get("/people/{person_id:int}/ledger", response_class=HTMLResponse)
 def ledger(request: Request, person_id: int, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
-           page: int = 0, format: str = ""):
+           page: int = 0, format: str = "", entry: int = 0):
     try:
         person = scope.person(session, current.principal, person_id)
     except YinlingError as exc:
@@ -46,10 +47,14 @@ def ledger(request: Request, person_id: int, session: SessionDep, state: StateDe
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
     _, total = statement.statement(session, person.id, limit=0)
     pages = max(1, -(-total // PAGE_SIZE))
+    if entry > 0 and page < 1:  # a link to one entry (from a chat) opens the page holding it
+        page = -(-statement.position(session, person.id, entry) // PAGE_SIZE)
     page = pages if page < 1 or page > pages else page  # the newest page first
     lines, _ = statement.statement(session, person.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    chats = {seq: chat for seq, chat in records.chats_of_entry(session, [line.seq for line in lines]).items()
+             if scope.can_see_station(session, current.principal, chat.station_id)}
     return render(request, "console/ledger.html", {
         "person": person, "lines": lines, "total": total, "page": page, "pages": pages, "tz": tz,
         "balance": coins_text(lines[-1].balance) if lines else coins_text(0), "show": localtime.show,
-        "names": Names(session),
+        "names": Names(session), "chats": chats,
     }, operator=current)

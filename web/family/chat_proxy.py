@@ -101,9 +101,9 @@ async def chat(request: Request):
         log.warning("assistant at %s failed for person %s: %s: %s", rasa_url, person_id, type(exc).__name__, exc)
         return _refuse(503, "assistant_unavailable", APOLOGY, f"{type(exc).__name__}: {exc}")
     messages, events = bot_messages(answer)
-    order_ids = [int(e["order_id"]) for e in events
-                 if e.get("action") == "order_created" and str(e.get("order_id", "")).isdigit()]
-    await run_in_threadpool(_answered, state, chat_id, [m["text"] for m in messages], order_ids)
+    order_ids = _ids(events, "order_created", "order_id")
+    entry_seqs = _ids(events, "gift_made", "entry_id")
+    await run_in_threadpool(_answered, state, chat_id, [m["text"] for m in messages], order_ids, entry_seqs)
     return {"messages": messages, "events": events}
 
 
@@ -115,9 +115,15 @@ def _said(state, person_id: int, text: str) -> tuple[int, str]:
         return chat.id, chat.conversation_id
 
 
-def _answered(state, chat_id: int, texts: list[str], order_ids: list[int]) -> None:
+def _ids(events: list[dict], action: str, key: str) -> list[int]:
+    """The ids the assistant reported with ``action`` (record_answer checks each before linking it)."""
+    return [int(e[key]) for e in events if e.get("action") == action and str(e.get(key, "")).isdigit()]
+
+
+def _answered(state, chat_id: int, texts: list[str], order_ids: list[int], entry_seqs: list[int]) -> None:
     with unit_of_work(state.sessions) as session:
-        records.record_answer(session, session.get(Chat, chat_id), texts, order_ids, now=_now())
+        records.record_answer(session, session.get(Chat, chat_id), texts, order_ids, now=_now(),
+                              entry_seqs=entry_seqs)
 
 
 def _now() -> datetime:
