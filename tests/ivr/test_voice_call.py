@@ -94,7 +94,8 @@ async def test_scripted_mandarin_utterance_and_keys_reach_the_assistant(backend,
     assistant = ScriptedAssistant({
         "/greet": [Reply(text="您好。")],
         "我要约明天上午陪同就医": [Reply(text="您要预约明天上午9点陪同就医，到您家，对吗？")],
-        "/affirm": [Reply(text="约好了。"), Reply(custom={"action": "order_created", "order_id": None})],
+        "/affirm": [Reply(text="约好了。"), Reply(custom={"action": "order_created", "order_id": None}),
+                    Reply(custom={"action": "gift_made", "entry_id": 7})],  # for the chat only: ignored here
     })
     recogniser = ScriptedTranscriptRecogniser(["我要约明天上午陪同就医", ""])
     async with hotline_factory(assistant=assistant, open_recogniser=lambda _p: recogniser) as line:
