@@ -6,10 +6,15 @@ from __future__ import annotations
 import asyncio
 import re
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 import pytest
 from fastapi import FastAPI, Request
 
+from backend.chats import records
+from backend.core.db import unit_of_work
+from backend.ledger.operations import Actor, credit_service, donate
+from tests import factories
 from tests.ivr.servers import ServerThread, free_port
 from trust import claims
 from tests.web.conftest import shot
@@ -105,3 +110,35 @@ def test_assistant_down_keeps_the_words_and_retry_sends_them_once_it_is_back(web
     assert replies[0] == "上午" and "约服务" in replies  # the bot's button first, the common tasks after
     user_bubbles = page.locator(".yl-chat .Message.right .Bubble").all_inner_texts()
     assert user_bubbles == ["帮我妈妈约明天上午的助餐服务"] * 2  # the failed try and the retry, nothing else
+
+
+def test_a_gift_the_assistant_reports_is_linked_to_the_chat_only_if_the_member_made_it(web_app, page):
+    """The proxy hands gift_made events to record_answer, which checks them (test_console_chat_gifts.py)."""
+    state = web_app.state
+    member = person_by_phone(web_app, DEMO_FAMILY_PHONE)
+    with unit_of_work(state.sessions) as s:
+        stranger = factories.person(s, state.policy, member.station_id, roles=("volunteer",), age=50, name="赠送路人")
+        for person_id in (member.id, stranger.id):  # earned and given away: the member's balance is as before
+            credit_service(s, volunteer_id=person_id, station_id=member.station_id, served_minutes=30,
+                           tier="ordinary", policy=state.policy, actor=Actor("system:test", "system"))
+        own, forged = (donate(s, from_id=person_id, minutes=30, policy=state.policy,
+                              actor=Actor("service:bot", "chat")).seq for person_id in (member.id, stranger.id))
+    app = FastAPI()
+
+    @app.post("/webhooks/rest/webhook")
+    async def webhook(request: Request):
+        sender = (await request.json())["sender"]
+        return [{"recipient_id": sender, "custom": {"action": "gift_made", "entry_id": forged}},
+                {"recipient_id": sender, "custom": {"action": "gift_made", "entry_id": own}},
+                {"recipient_id": sender, "text": "已经捐给公益基金了。"}]
+
+    login_ok(page, web_app.url)
+    token = page.get_attribute("meta[name=csrf-token]", "content")
+    with ServerThread(app, "assistant") as server, assistant_at(web_app, server.url):
+        response = page.request.post(web_app.url + "/family/api/chat", headers={"X-CSRF-Token": token},
+                                     data={"text": "捐半个时间币"})
+    assert response.status == 200, response.text()
+    with unit_of_work(state.sessions) as s:
+        chat = records.current(s, member.id, datetime.now(timezone.utc))
+        linked = [m.entry_seq for m in records.messages(s, chat.id) if m.kind == "gift"]
+    assert linked == [own]

@@ -1,5 +1,6 @@
 """A person's ledger page (账目明细): every entry in plain words with the order or person it came from
-(and the family chat that made it, when the operator may see that chat) and the running balance, paged, and the same lines as a CSV file. The person must be in scope."""
+(and the family chat that made it, when the operator may see that chat) and the running balance, paged,
+and the same lines as a CSV file. The person must be in scope; ``?entry=`` opens the page holding that entry."""
 from __future__ import annotations
 
 import csv
