@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -138,7 +139,10 @@ def _shown(name: str, value, tz: str):
     return "（空）" if value in (None, "") else value
 
 
-def order_facts(session: Session, order: Order, tz: str) -> OrderFacts:
+def order_facts(session: Session, order: Order, tz: str, sees: Callable[[int | None], bool]) -> OrderFacts:
+    """``sees``: whether the operator may see a station's records. The calls and chats that produced the order
+    are listed only where the operator may see them (a family member of another street: not even the name),
+    as their own pages answer."""
     transitions = list(session.scalars(select(OrderTransition).where(OrderTransition.order_id == order.id)
                                        .order_by(OrderTransition.id)))
     corrections = []
@@ -151,7 +155,9 @@ def order_facts(session: Session, order: Order, tz: str) -> OrderFacts:
     offers = list(session.scalars(select(Offer).where(Offer.order_id == order.id).order_by(Offer.id)))
     anomalies = list(session.scalars(select(Anomaly).where(Anomaly.order_id == order.id).order_by(Anomaly.id)))
     ratings = list(session.scalars(select(Rating).where(Rating.order_id == order.id).order_by(Rating.id)))
-    calls = list(session.scalars(select(Call).join(CallEvent, CallEvent.call_id == Call.id)
-                                 .where(CallEvent.order_id == order.id, CallEvent.kind == "order").distinct()))
+    calls = [call for call in session.scalars(select(Call).join(CallEvent, CallEvent.call_id == Call.id)
+                                              .where(CallEvent.order_id == order.id, CallEvent.kind == "order")
+                                              .distinct()) if sees(call.station_id)]
+    chats = [chat for chat in chats_of_order(session, order.id) if sees(chat.station_id)]
     return OrderFacts(transitions, corrections, offers, anomalies, ratings, calls, session.get(Station, order.station_id),
-                      outbox.for_order(session, order.id), chats_of_order(session, order.id))
+                      outbox.for_order(session, order.id), chats)

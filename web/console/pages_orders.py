@@ -49,7 +49,7 @@ def board(request: Request, session: SessionDep, current: ConsoleOperatorDep, st
 def order_context(request: Request, session, current: ConsoleOperator, order: Order, policy) -> dict:
     """What order.html needs; also used to re-show the page with an error after a refused action."""
     tools = page_tools(request, session)
-    facts = view.order_facts(session, order, tools["tz"])
+    facts = view.order_facts(session, order, tools["tz"], lambda station_id: in_scope(session, current, station_id))
     ranked = []
     if order.state in ASSIGNABLE:
         ranked = ranked_candidates(session, order, policy=policy, tz=tools["tz"])[:CANDIDATE_LIMIT]
