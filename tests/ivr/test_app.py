@@ -29,7 +29,7 @@ def combined(tmp_path_factory):
 def test_attach_ivr_serves_webhooks_and_browser_phone_beside_the_backend(combined):
     client, services = combined
     assert client.get("/health").json()["status"] == "ok"
-    params = {"CallSid": "CA" + "3" * 32, "From": "+8613900000001"}
+    params = {"CallSid": "CA" + "31" * 16, "From": "+8613900000001"}
     signed = client.post("/ivr/voice", data=params,
                          headers={"X-Twilio-Signature": sign(AUTH_TOKEN, PUBLIC_URL + "/ivr/voice", params)})
     assert signed.status_code == 200 and ET.fromstring(signed.text).find("Connect/Stream") is not None

@@ -62,13 +62,13 @@ async def test_twilio_stream_gets_only_twilio_messages__no_yinling_text(backend,
     # comes from the signed voice webhook, so nothing a caller sends can ask for it.
     elder = backend.new_elder(name="只听不看")
     async with hotline_factory() as line:
-        stream = await place_call(line, elder["phone"], "CA" + "7" * 32)
+        stream = await place_call(line, elder["phone"], "CA" + "71" * 16)
         await stream.wait_for(lambda: len(stream.marks) >= 2, what="keypad greeting")
         await press(stream, "2", len(stream.marks))  # the balance, then the menu again
         await stream.stop()
     assert stream.media and len(stream.marks) >= 3
     assert [entry for entry in stream.log if entry.startswith("other:")] == []
-    said = [t["text"] for t in call_record(backend, "CA" + "7" * 32)["turns"] if t["speaker"] == "assistant"]
+    said = [t["text"] for t in call_record(backend, "CA" + "71" * 16)["turns"] if t["speaker"] == "assistant"]
     assert any("您还有" in text for text in said)  # the text exists; it was only spoken
 
 

@@ -179,7 +179,7 @@ def mandarin_line(backend, rasa, hotline_factory, whisper, voice):
 
 async def test_mandarin_call_balance(backend, mandarin_line):
     elder = backend.new_elder(name="李淑珍")
-    call_sid = "CA" + "3b" * 16
+    call_sid = "CA" + "e1" * 16
     async with mandarin_line(elder, call_sid) as (_line, _stream, caller):
         balance = await caller.say("我的时间币还有多少？")
     assert any("时间币" in text and ("有" in text or "余额" in text) for text in balance), (_heard(backend, call_sid),
@@ -188,7 +188,7 @@ async def test_mandarin_call_balance(backend, mandarin_line):
 
 async def test_mandarin_call_books_corrects_the_day_and_confirms(backend, mandarin_line):
     elder = backend.new_elder(name="孙玉梅")
-    call_sid = "CA" + "3c" * 16
+    call_sid = "CA" + "e2" * 16
     async with mandarin_line(elder, call_sid) as (_line, _stream, caller):
         answers = await caller.say("我想预约明天中午送饭。")
         if any("交代" in text for text in answers):
@@ -239,7 +239,7 @@ async def test_mandarin_call_stars(backend, mandarin_line):
 async def test_mandarin_call_gift_beyond_the_balance_is_refused(backend, mandarin_line):
     elder = backend.new_elder(name="冯志英")
     before = _balance(backend, elder["id"])
-    call_sid = "CA" + "4a" * 16
+    call_sid = "CA" + "e3" * 16
     async with mandarin_line(elder, call_sid) as (_line, _stream, caller):
         answers = await caller.say("我想送三百个时间币给别人。")
     assert any("不够" in text for text in answers), (_heard(backend, call_sid), answers)
