@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import re
 import threading
 import time
@@ -141,7 +142,7 @@ class Synthesiser:
                     max_workers=self.settings.synth_workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=tts_worker.init_worker,
-                    initargs=(self.settings.voice,),
+                    initargs=(self.settings.voice, os.getpid()),
                 )
             return self._pool
 

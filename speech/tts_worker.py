@@ -14,6 +14,8 @@ This module's state lives in the worker process only; the parent never imports p
 from __future__ import annotations
 
 import ctypes
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -69,10 +71,21 @@ _instance: _Espeak | None = None  # this worker process's espeak (one per proces
 _startup_error: tuple[str, bool] | None = None
 
 
-def init_worker(voice: str) -> None:
+def _exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """A spawned worker outlives a parent killed with SIGKILL (no shutdown runs): it would be left behind by
+    every crash of a hotline worker. Once the worker is re-parented, it exits."""
+    while os.getppid() == parent_pid:
+        time.sleep(poll_s)
+    os._exit(0)
+
+
+def init_worker(voice: str, parent_pid: int | None = None) -> None:
     """Process-pool initializer. Never raises (a raising initializer breaks the whole pool);
-    failures are reported by ``render`` instead."""
+    failures are reported by ``render`` instead. ``parent_pid``: the process that owns the pool; the
+    worker exits when that process is gone."""
     global _instance, _startup_error
+    if parent_pid is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="exit-with-parent", daemon=True).start()
     try:
         _instance = _Espeak(voice)
     except LookupError as exc:

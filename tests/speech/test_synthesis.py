@@ -170,3 +170,49 @@ def test_stream__clauses_arrive_in_order_and_add_up_to_the_sentence(synthesiser)
     assert [p.spoken for p in pieces] == ["您好，", "您的订单已经确认，", "志愿者明天上午到您家。"]
     assert sum(p.seconds for p in pieces) == pytest.approx(whole.seconds, rel=0.15)
     assert pieces[0].seconds < whole.seconds / 3
+
+
+OWNER = """
+import sys
+from tests.speech.factories import settings
+from speech.synthesis import Synthesiser
+synthesiser = Synthesiser(settings(synth_workers=2))
+synthesiser.start()
+pool = synthesiser._pool
+print(" ".join(str(p) for p in pool._processes), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_workers__exit_when_the_process_owning_the_pool_is_killed_with_sigkill():
+    """kill -9 runs no shutdown: the spawned synthesis workers must notice their parent is gone and exit,
+    or each crash of a hotline worker would leave them behind."""
+    import os
+    import signal
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    owner = subprocess.Popen([sys.executable, "-c", OWNER], cwd=root, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert len(workers) == 2, workers
+
+        def alive(pid: int) -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        assert all(alive(pid) for pid in workers)
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(10)
+        deadline = time.monotonic() + 15
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(pid) for pid in workers), "synthesis workers outlived their killed parent"
+    finally:
+        if owner.poll() is None:
+            owner.kill()
