@@ -6,9 +6,8 @@ pass through untouched.
 
 Content-Security-Policy: every page's scripts and styles are files of our own (``'self'``, no inline
 script or style, no other origin); the family widget is embedded by script into the host page, never
-in a frame, so no page may be framed. Exceptions, by path prefix: the OpenAPI pages, which FastAPI
-builds from a CDN with an inline start-up script, and the browser phone, whose static page keeps its
-style inline.
+in a frame, so no page may be framed. The one exception, by path prefix: the OpenAPI pages, which
+FastAPI builds from a CDN with an inline start-up script.
 """
 from __future__ import annotations
 
@@ -34,7 +33,6 @@ _DOCS_CSP = "; ".join([
 CSP_EXCEPTIONS = {
     "/docs": _DOCS_CSP,
     "/redoc": _DOCS_CSP,
-    "/ivr/phone": STRICT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
 }
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin")]

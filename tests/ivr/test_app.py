@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.app import create_app
+from backend.api.middleware import STRICT_CSP
 from ivr.app import attach_ivr
 from tests.backend.conftest import make_state
 from tests.ivr.conftest import AUTH_TOKEN, PUBLIC_URL, ivr_settings
@@ -36,6 +37,7 @@ def test_attach_ivr_serves_webhooks_and_browser_phone_beside_the_backend(combine
     assert client.post("/ivr/voice", data=params).status_code == 403
     page = client.get("/ivr/phone")
     assert page.status_code == 200 and "网页电话" in page.text and "/ivr/phone/phone.js" in page.text
+    assert page.headers["content-security-policy"] == STRICT_CSP  # no inline style or script is needed
     assert "mediaFormat" in client.get("/ivr/phone/phone.js").text
     session = client.post("/ivr/phone/session", json={"caller": "+8613900000001"}).json()
     grant = services.tokens.burn(session["token"], session["call_sid"])
