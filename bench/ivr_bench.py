@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,8 @@ def serve(workdir: Path, callers: int) -> None:
     from tests.speech import factories as speech_factories
 
     servers.READY_TIMEOUT_S = max(servers.READY_TIMEOUT_S, 1800)  # Rasa loads slowly on a shared, loaded machine
+    # `kill` (SIGTERM) unwinds like Ctrl-C, so the Rasa and action servers started below are stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     timing = logging.getLogger("ivr.timing")
     timing.addHandler(logging.FileHandler(workdir / "timing.jsonl"))
     timing.setLevel(logging.DEBUG)
@@ -329,6 +332,16 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "bench.ivr_bench", "serve", "--workdir", str(workdir),
                                "--callers", str(needed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=open(workdir / "server.log", "w"), text=True)  # noqa: SIM115
+    try:
+        measure(args, server, workdir, levels, load_start)
+    finally:  # however the benchmark ends, the hotline process stops its Rasa servers
+        if server.poll() is None:
+            server.terminate()
+        server.wait(timeout=120)
+
+
+def measure(args: argparse.Namespace, server: subprocess.Popen, workdir: Path, levels: list[int],
+            load_start: str) -> None:
     started = time.monotonic()
     first = server.stdout.readline()
     if not first:

@@ -7,7 +7,21 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from backend.core.errors import InvalidInput
+
 _hasher = PasswordHasher()
+
+
+MIN_PASSWORD, MAX_PASSWORD = 8, 128  # a person's own password (family members, volunteers)
+
+
+def check_new_password(password: str, again: str) -> None:
+    """A password someone chooses for themselves, typed twice; InvalidInput saying what is wrong."""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
+                           code="weak_password", message=f"密码至少要{MIN_PASSWORD}位。")
+    if password != again:
+        raise InvalidInput("the two passwords differ", code="password_mismatch", message="两次输入的密码不一样。")
 
 
 def hash_password(password: str) -> str:

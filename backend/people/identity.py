@@ -58,5 +58,21 @@ def hash_id(value: str, secret_key: str) -> str:
     return hmac.new(secret_key.encode(), value.upper().encode(), hashlib.sha256).hexdigest()
 
 
+def birth_date_from_text(raw: str, today: date) -> date:
+    """A birth date typed as YYYY-MM-DD (what a date field sends): a real day between 1900 and today."""
+    try:
+        value = date.fromisoformat((raw or "").strip())
+    except ValueError as exc:
+        raise InvalidInput(f"birth date {raw!r} is not YYYY-MM-DD", code="invalid_birth_date",
+                           message="出生日期不对。") from exc
+    check_birth_date(value, today)
+    return value
+
+
+def check_birth_date(value: date, today: date) -> None:
+    if value.year < 1900 or value > today:
+        raise InvalidInput(f"birth date {value} out of range", code="invalid_birth_date", message="出生日期不对。")
+
+
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -11,22 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, InvalidInput, PolicyViolation
-from backend.core.security import check_login_password, hash_password
+from backend.core.security import check_login_password, check_new_password, hash_password
 from backend.core.text import clean
 from backend.models import Person, Registration
-from backend.people.identity import age_on, normalise_phone
+from backend.people.identity import age_on, check_birth_date, normalise_phone
 from backend.policy import PolicyProfile
 
-MIN_PASSWORD, MAX_PASSWORD = 8, 128
 BLOCKED = frozenset({"frozen", "closed"})
-
-
-def check_password(password: str, again: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
-                           code="weak_password", message=f"密码至少要{MIN_PASSWORD}位。")
-    if password != again:
-        raise InvalidInput("the two passwords differ", code="password_mismatch", message="两次输入的密码不一样。")
 
 
 def register(session: Session, *, name: str, phone: str, birth_date: date, password: str, password_again: str,
@@ -36,13 +27,12 @@ def register(session: Session, *, name: str, phone: str, birth_date: date, passw
     if not name or len(name) > 60:
         raise InvalidInput("name must be 1-60 characters", code="invalid_name", message="请填写姓名。")
     e164 = normalise_phone(phone)
-    if birth_date.year < 1900 or birth_date > today:
-        raise InvalidInput(f"birth date {birth_date} out of range", code="invalid_birth_date", message="出生日期不对。")
+    check_birth_date(birth_date, today)
     if age_on(birth_date, today) < policy.volunteer_min_age:
         raise PolicyViolation(f"volunteers register themselves from {policy.volunteer_min_age}",
                               code="volunteer_too_young",
                               message=f"未满{policy.volunteer_min_age}周岁，请由监护人带到社区站点登记。")
-    check_password(password, password_again)
+    check_new_password(password, password_again)
     if session.scalar(select(Person.id).where(Person.phone == e164)) is not None:
         raise Conflict(f"phone {e164} is already registered", code="phone_taken",
                        message="这个电话号码已经登记过了。请直接登录，或到社区站点办理。")

@@ -12,13 +12,24 @@ from sqlalchemy.orm import Session
 
 from backend.core import ratelimit
 from backend.core.config import Settings
+from backend.core.errors import InvalidInput
 from backend.models import WebSession
+from backend.people.identity import normalise_phone
 from web.auth import login_csrf, sessions
 
 
 def safe_next(target: str | None, home: str) -> str:
     """Only paths inside the site (``home`` is "/console/" or "/family/"): never an open redirect."""
     return target if target and target.startswith(home) and not target.startswith("//") else home
+
+
+def login_key(raw_phone: str) -> str:
+    """The rate limit's account key for a phone-number login: the E.164 number when it parses, else
+    what was typed (so a mistyped number still counts against that text)."""
+    try:
+        return normalise_phone(raw_phone)
+    except InvalidInput:
+        return raw_phone.strip()[:60]
 
 
 def login_page(render: Callable[..., HTMLResponse], request: Request, settings: Settings, template: str,

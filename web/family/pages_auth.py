@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from backend.api.deps import SessionDep, StateDep
 from backend.core import ratelimit
-from backend.core.errors import Forbidden, InvalidInput, TooManyRequests
+from backend.core.errors import Forbidden, TooManyRequests
 from backend.core.security import check_login_password
 from backend.models import Person
-from backend.people.identity import normalise_phone
 from web.auth import audit, login_flow
 from web.auth.deps import client_address
 from web.family.deps import BLOCKED_STATUSES, FamilyMemberDep
@@ -32,14 +31,6 @@ def login_page(request: Request, state, status_code: int = 200, error: str | Non
                                  {"error": error, "phone": phone, "next": next_path}, status_code)
 
 
-def login_key(raw_phone: str) -> str:
-    """The rate limit's account key: the E.164 number when it parses, else what was typed."""
-    try:
-        return normalise_phone(raw_phone)
-    except InvalidInput:
-        return raw_phone.strip()[:60]
-
-
 def start_session(request: Request, state, session, person: Person, now: datetime, target: str) -> RedirectResponse:
     return login_flow.start_session(request, state.settings, session, "family", person.id, now, target)
 
@@ -54,7 +45,7 @@ def login(request: Request, state: StateDep, session: SessionDep, phone: Annotat
           password: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""):
     now = datetime.now(timezone.utc)
     address = client_address(request)
-    key, target = login_key(phone), login_flow.safe_next(next, HOME)
+    key, target = login_flow.login_key(phone), login_flow.safe_next(next, HOME)
     try:
         login_flow.gate(request, session, "family", key, csrf_token, now)
     except (Forbidden, TooManyRequests) as exc:

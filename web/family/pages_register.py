@@ -8,7 +8,7 @@ cannot be used to sweep through phone numbers.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,19 +18,19 @@ from sqlalchemy import select
 from backend.api.deps import PolicyDep, SessionDep, SettingsDep, StateDep, TodayDep
 from backend.core import ratelimit
 from backend.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
-from backend.core.security import hash_password
-from backend.models import Person, Station
-from backend.people import registry
-from backend.people.identity import normalise_phone
+from backend.core.security import MIN_PASSWORD
+from backend.models import Person
+from backend.people import family_accounts, registry
+from backend.people.identity import birth_date_from_text, normalise_phone
 from web.auth import audit, login_csrf, login_flow
 from web.auth.deps import client_address
 from web.family.deps import FamilyMemberDep
-from web.family.pages_auth import login_key, start_session
+from web.auth.login_flow import login_key
+from web.family.pages_auth import start_session
 from web.family.render import RELATION_ZH, render
 
 router = APIRouter(prefix="/family")
 
-MIN_PASSWORD, MAX_PASSWORD = 8, 128
 LINK_RELATIONS = ("child", "spouse", "grandchild", "sibling", "parent", "other")
 NOT_AN_ELDER = "这个号码还没有登记为服务对象。请老人先拨打热线登记，或到社区站点办理。"
 
@@ -39,32 +39,6 @@ def _register_page(request: Request, state, status_code: int = 200, error: str |
                    form: dict | None = None) -> HTMLResponse:
     return login_flow.login_page(render, request, state.settings, "family/register.html",
                                  {"error": error, "form": form or {}, "min_password": MIN_PASSWORD}, status_code)
-
-
-def _parse_birth_date(raw: str, today: date) -> date:
-    try:
-        value = date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"birth date {raw!r} is not YYYY-MM-DD", message="出生日期不对。") from exc
-    if value.year < 1900 or value > today:
-        raise InvalidInput(f"birth date {value} out of range", message="出生日期不对。")
-    return value
-
-
-def _check_password(password: str, again: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
-                           code="weak_password", message=f"密码至少要{MIN_PASSWORD}位。")
-    if password != again:
-        raise InvalidInput("the two passwords differ", code="password_mismatch", message="两次输入的密码不一样。")
-
-
-def _root_station(session) -> Station:
-    """Members registered on the web belong to the top station until an operator moves them."""
-    station = session.scalar(select(Station).where(Station.parent_id.is_(None)).order_by(Station.id).limit(1))
-    if station is None:
-        raise InvalidInput("no station exists yet", code="no_station", message="系统还没有设置站点，请联系工作人员。")
-    return station
 
 
 @router.get("/register", response_class=HTMLResponse)
@@ -87,14 +61,13 @@ def register(request: Request, state: StateDep, session: SessionDep, settings: S
     except (Forbidden, TooManyRequests) as exc:
         return _register_page(request, state, exc.status, exc.message, form)
     try:
-        _check_password(password, password_again)
-        new = registry.NewPerson(name=name, phone=phone, birth_date=_parse_birth_date(birth_date, today),
-                                 station_id=_root_station(session).id, roles=["family"], status="pending")
-        person = registry.register_person(session, new, policy=policy, secret_key=settings.secret_key, today=today)
+        person = family_accounts.register(session, name=name, phone=phone,
+                                          birth_date=birth_date_from_text(birth_date, today), password=password,
+                                          password_again=password_again, policy=policy,
+                                          secret_key=settings.secret_key, today=today)
     except (InvalidInput, Conflict) as exc:
         ratelimit.record(session, "register", key, address, False, now)
         return _register_page(request, state, exc.status, exc.message, form)
-    person.password_hash = hash_password(password)
     ratelimit.record(session, "register", key, address, True, now)
     audit.record(session, actor=f"person:{person.id}", action="family.register", target=f"person:{person.id}",
                  station_id=person.station_id, address=address)

@@ -3,7 +3,7 @@ rate-limited tries, a server-side session of the realm "volunteer". Registration
 registration (``backend.volunteers.accounts.register``) that an operator verifies in the console."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,9 +14,11 @@ from backend.api.deps import PolicyDep, SessionDep, StateDep, TodayDep
 from backend.core import ratelimit
 from backend.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from backend.models import Person
-from backend.people.identity import normalise_phone
+from backend.core.security import MIN_PASSWORD
+from backend.people.identity import birth_date_from_text
 from backend.volunteers import accounts
 from web.auth import audit, login_csrf, login_flow
+from web.auth.login_flow import login_key
 from web.auth.deps import client_address
 from web.volunteer.deps import REALM, VolunteerDep
 from web.volunteer.render import render
@@ -34,13 +36,6 @@ def _login_page(request, state, status_code=200, error=None, phone="", next_path
                  status_code)
 
 
-def _key(raw_phone: str) -> str:
-    try:
-        return normalise_phone(raw_phone)
-    except InvalidInput:
-        return raw_phone.strip()[:60]
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, state: StateDep, next: str | None = None):
     return _login_page(request, state, next_path=login_flow.safe_next(next, HOME))
@@ -52,7 +47,7 @@ def login(request: Request, state: StateDep, session: SessionDep, phone: Annotat
           next: Annotated[str, Form()] = ""):
     now = datetime.now(timezone.utc)
     address = client_address(request)
-    key, target = _key(phone), login_flow.safe_next(next, HOME)
+    key, target = login_key(phone), login_flow.safe_next(next, HOME)
     try:
         login_flow.gate(request, session, REALM, key, csrf_token, now)
     except (Forbidden, TooManyRequests) as exc:
@@ -76,7 +71,7 @@ def logout(state: StateDep, session: SessionDep, volunteer: VolunteerDep):
 
 def _register_page(request, state, status_code=200, error=None, form=None, done=False):
     return _page(request, state, "volunteer/register.html",
-                 {"error": error, "form": form or {}, "done": done, "min_password": accounts.MIN_PASSWORD},
+                 {"error": error, "form": form or {}, "done": done, "min_password": MIN_PASSWORD},
                  status_code)
 
 
@@ -93,18 +88,15 @@ def register(request: Request, state: StateDep, session: SessionDep, policy: Pol
     now = datetime.now(timezone.utc)
     address = client_address(request)
     form = {"name": name.strip(), "phone": phone.strip(), "birth_date": birth_date.strip()}
-    key = _key(phone)
+    key = login_key(phone)
     try:
         login_csrf.check(request, csrf_token)
         ratelimit.check_allowed(session, "register", key, address, now)
     except (Forbidden, TooManyRequests) as exc:
         return _register_page(request, state, exc.status, exc.message, form)
     try:
-        try:
-            born = date.fromisoformat(birth_date.strip())
-        except ValueError as exc:
-            raise InvalidInput(f"birth date {birth_date!r} is not YYYY-MM-DD", message="出生日期不对。") from exc
-        row = accounts.register(session, name=name, phone=phone, birth_date=born, password=password,
+        row = accounts.register(session, name=name, phone=phone, birth_date=birth_date_from_text(birth_date, today),
+                                password=password,
                                 password_again=password_again, policy=policy, today=today)
     except (InvalidInput, Conflict) as exc:
         ratelimit.record(session, "register", key, address, False, now)
