@@ -34,6 +34,7 @@ _ADD_TO_ACCOUNT = (
     .values(balance=_ACCOUNTS.c.balance + bindparam("delta"),
             service_minutes=_ACCOUNTS.c.service_minutes + bindparam("served")))
 _CHUNK = 500  # ids per IN (…): well under SQLite's bound-parameter limit
+COPY_FROM = 1_000  # entries in a batch from which PostgreSQL is sent COPY rather than INSERTs
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,14 @@ class _Batch:
         """Write what the batch made: a few ``executemany`` statements, whatever its size."""
         if not self.entries:
             return
-        # Core statements on the tables, not ORM objects: this runs under the head lock.
-        self.session.execute(insert(_ENTRIES), self.entries)
-        self.session.execute(insert(_POSTINGS), self.postings)
+        # Core statements on the tables, not ORM objects: this runs under the head lock. A big batch
+        # on PostgreSQL (an import) goes in with COPY, several times cheaper than executemany.
+        if len(self.entries) >= COPY_FROM and self.session.get_bind().dialect.name == "postgresql":
+            _copy(self.session, _ENTRIES, self.entries)
+            _copy(self.session, _POSTINGS, self.postings)
+        else:
+            self.session.execute(insert(_ENTRIES), self.entries)
+            self.session.execute(insert(_POSTINGS), self.postings)
         changed = sorted(a for a in self.delta if self.delta[a] or self.served.get(a))
         if changed:
             self.session.execute(_ADD_TO_ACCOUNT, [{"account": a, "delta": self.delta[a], "served": self.served.get(a, 0)}
@@ -258,6 +264,18 @@ class _Batch:
         if head is not None:
             set_committed_value(head, "seq", self.seq)
             set_committed_value(head, "hash", self.hash)
+
+
+def _copy(session: Session, table, rows: list[dict]) -> None:
+    """``rows`` into ``table`` with PostgreSQL's COPY (psycopg 3), in the session's transaction."""
+    columns = list(rows[0])
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+    finally:
+        cursor.close()
 
 
 def write_batch(session: Session, requests: list[Request], *, now: datetime | None = None) -> list[Outcome]:

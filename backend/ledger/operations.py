@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.core.errors import InvalidInput, PolicyViolation
 from backend.ledger import journal
-from backend.ledger.accounts import clearing_account, fund_account, person_account
+from backend.ledger.accounts import clearing_account_id, fund_account_id, person_account_id
 from backend.ledger.records import Entry, Kind, Posting, Transaction
-from backend.models import Account, LedgerEntry
+from backend.models import LedgerEntry
 from backend.models import Posting as PostingRow
 from backend.people.identity import age_on
 from backend.people.registry import DIRECT_RELATIONS, get_person, relation_between, spouse_of
@@ -45,15 +45,14 @@ def credit_service_request(session: Session, *, volunteer_id: int, station_id: i
                            policy: PolicyProfile, actor: Actor, order_id: int | None = None,
                            key: str | None = None, memo: str = "") -> journal.Request:
     _positive(served_minutes)
-    get_person(session, volunteer_id)
     coins = served_minutes * policy.multiplier(tier)
-    volunteer = person_account(session, volunteer_id)
-    clearing = clearing_account(session, station_id)
+    volunteer = person_account_id(session, volunteer_id)  # NotFound for someone who does not exist
+    clearing = clearing_account_id(session, station_id)
     credit = Transaction(
-        kind=Kind.SERVICE_CREDIT, postings=(Posting(clearing.id, -coins), Posting(volunteer.id, coins)),
+        kind=Kind.SERVICE_CREDIT, postings=(Posting(clearing, -coins), Posting(volunteer, coins)),
         actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id,
         service_minutes=served_minutes, idempotency_key=key)
-    return _capped(session, credit, volunteer.id, policy)
+    return _capped(session, credit, volunteer, policy)
 
 
 def _capped(session: Session, credit: Transaction, account_id: int, policy: PolicyProfile) -> journal.Request:
@@ -62,7 +61,7 @@ def _capped(session: Session, credit: Transaction, account_id: int, policy: Poli
     limit = policy.account_cap_minutes
     if limit is None:
         return journal.Request(credit)
-    overflow_to = fund_account(session).id if policy.cap_overflow == "to_fund" else None
+    overflow_to = fund_account_id(session) if policy.cap_overflow == "to_fund" else None
     return journal.Request(credit, journal.Cap(account_id, limit, overflow_to))
 
 
@@ -94,13 +93,13 @@ def redeem_request(session: Session, *, person_id: int, station_id: int, minutes
     _positive(minutes)
     if not goods:
         check_redemption_age(session, person_id, policy, today)
-    account = person_account(session, person_id)
+    account = person_account_id(session, person_id)
     if goods:
-        _check_goods_share(session, account.id, minutes, policy)
-    clearing = clearing_account(session, station_id)
+        _check_goods_share(session, account, minutes, policy)
+    clearing = clearing_account_id(session, station_id)
     return journal.Request(Transaction(
         kind=Kind.GOODS_REDEMPTION if goods else Kind.REDEMPTION,
-        postings=(Posting(account.id, -minutes), Posting(clearing.id, minutes)),
+        postings=(Posting(account, -minutes), Posting(clearing, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, order_id=order_id, idempotency_key=key))
 
 
@@ -139,7 +138,7 @@ def _net_for(session: Session, account_id: int, kind: str) -> int:
 def check_gift_allowed(session: Session, from_id: int, to_id: int, policy: PolicyProfile) -> None:
     if from_id == to_id:
         raise InvalidInput("cannot gift to oneself", code="gift_to_self", message="不能赠送给自己。")
-    get_person(session, to_id)
+    person_account_id(session, to_id)  # NotFound for someone who does not exist
     if policy.gift_recipients == "anyone":
         return
     link = relation_between(session, from_id, to_id)
@@ -160,9 +159,9 @@ def gift_request(session: Session, *, from_id: int, to_id: int, minutes: int, po
                  key: str | None = None, memo: str = "") -> journal.Request:
     _positive(minutes)
     check_gift_allowed(session, from_id, to_id, policy)
-    sender, receiver = person_account(session, from_id), person_account(session, to_id)
+    sender, receiver = person_account_id(session, from_id), person_account_id(session, to_id)
     return journal.Request(Transaction(
-        kind=Kind.GIFT, postings=(Posting(sender.id, -minutes), Posting(receiver.id, minutes)),
+        kind=Kind.GIFT, postings=(Posting(sender, -minutes), Posting(receiver, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
 
 
@@ -177,9 +176,9 @@ def donate_request(session: Session, *, from_id: int, minutes: int, policy: Poli
     if not policy.donation_allowed:
         raise PolicyViolation("donations are not allowed by this policy", code="donation_not_allowed",
                               message="本地暂不接受捐赠。")
-    sender = person_account(session, from_id)
+    sender = person_account_id(session, from_id)
     return journal.Request(Transaction(
-        kind=Kind.DONATION, postings=(Posting(sender.id, -minutes), Posting(fund_account(session).id, minutes)),
+        kind=Kind.DONATION, postings=(Posting(sender, -minutes), Posting(fund_account_id(session), minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
 
 
@@ -192,9 +191,9 @@ def grant_request(session: Session, *, to_id: int, minutes: int, actor: Actor, k
                   memo: str = "") -> journal.Request:
     """Give fund coins to a priority elder (经济困难、失能、高龄 ...)."""
     _positive(minutes)
-    receiver = person_account(session, to_id)
+    receiver = person_account_id(session, to_id)
     return journal.Request(Transaction(
-        kind=Kind.GRANT, postings=(Posting(fund_account(session).id, -minutes), Posting(receiver.id, minutes)),
+        kind=Kind.GRANT, postings=(Posting(fund_account_id(session), -minutes), Posting(receiver, minutes)),
         actor=actor.name, channel=actor.channel, memo=memo, idempotency_key=key))
 
 

@@ -13,6 +13,7 @@ from backend.api.state import AppState
 from backend.catalogue.catalogue import sync_catalogue
 from backend.core.db import unit_of_work
 from backend.core.scratch import scratch_postgres_schema
+from backend.ledger import directory
 from backend.ledger.journal import ensure_head
 from backend.models import Base
 from tests.backend.conftest import POSTGRES_URL, _pg_reason, postgres_available
@@ -34,11 +35,13 @@ def fresh_url(kind: str, directory: Path) -> Iterator[str]:
 
 
 def empty_database(state: AppState) -> None:
-    """Delete every row but the catalogue's, then put back the ledger head, as after `db upgrade`."""
+    """Delete every row but the catalogue's, then put back the ledger head, as after `db upgrade`;
+    the account ids the process remembered for this database go too (ids may be reused)."""
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT]
     with unit_of_work(state.sessions) as session:  # DELETE, not TRUNCATE: far faster on tiny tables
         for table in tables:
             session.execute(table.delete())
+    directory.forget(state.engine)
     with unit_of_work(state.sessions) as session:
         sync_catalogue(session)
         ensure_head(session)

@@ -4,6 +4,7 @@ left, a refused request gets its own error and stores nothing, and the rest of i
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,7 +16,8 @@ from backend.core.errors import (AccountFrozen, IdempotencyConflict, Insufficien
 from backend.ledger import journal
 from backend.ledger import operations as ops
 from backend.ledger.accounts import fund_account, person_account
-from backend.ledger.appender import GroupAppender
+from backend.ledger import appender as appender_module
+from backend.ledger.appender import _STOP, LINGER_MAX, GroupAppender
 from backend.ledger.records import Entry, Kind, Posting, Transaction
 from backend.models import LedgerEntry
 from backend.people.registry import set_frozen
@@ -141,3 +143,33 @@ def test_group_appender__concurrent_callers_each_get_their_own_outcome(state, wr
 def _snapshot(state):
     with unit_of_work(state.sessions) as s:
         return snapshot(s)
+
+
+def test_group_appender_gather__takes_what_is_queued_without_waiting_when_the_expected_are_there():
+    appender = GroupAppender(None)
+    for item in ("b", "c"):
+        appender._queue.put(item)
+    t0 = time.perf_counter()
+    batch, stop = appender._gather("a", expected=3, took=60.0)
+    assert (batch, stop) == (["a", "b", "c"], False)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_group_appender_gather__waits_for_callers_the_last_batch_released_only_briefly():
+    appender = GroupAppender(None)
+    appender._queue.put("b")
+    t0 = time.perf_counter()
+    batch, stop = appender._gather("a", expected=8, took=60.0)  # six of the eight never come back
+    waited = time.perf_counter() - t0
+    assert (batch, stop) == (["a", "b"], False)
+    assert LINGER_MAX * 0.9 <= waited < 1.0  # waited, but for LINGER_MAX, not half of the 60 s
+
+
+def test_group_appender_gather__a_late_caller_joins_the_batch_and_stop_ends_it(monkeypatch):
+    monkeypatch.setattr(appender_module, "LINGER_MAX", 2.0)  # room for a loaded machine's timer thread
+    appender = GroupAppender(None)
+    threading.Timer(0.001, appender._queue.put, args=("late",)).start()
+    batch, _ = appender._gather("a", expected=2, took=4.0)
+    assert batch == ["a", "late"]
+    appender._queue.put(_STOP)
+    assert appender._gather("a", expected=5, took=4.0) == (["a"], True)

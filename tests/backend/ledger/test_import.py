@@ -15,6 +15,7 @@ from sqlalchemy import select
 from backend.core.db import unit_of_work
 from backend.ledger.accounts import person_account
 from backend.ledger.importer import ImportRefused, import_ledger
+from backend.ledger.journal import COPY_FROM
 from backend.models import LedgerEntry
 from tests import factories
 from tests.backend.ledger.invariants import assert_ledger_sound, snapshot
@@ -123,3 +124,36 @@ def test_ledger_import__cli_names_the_refused_line(state, tmp_path):
     assert "导入文件第3行有错误，没有导入任何记录。" in done.stderr
     with unit_of_work(state.sessions) as s:
         assert snapshot(s).entries == 0
+
+
+def test_import_ledger__a_batch_big_enough_for_copy_chains_like_any_other(state, tmp_path):
+    """On PostgreSQL a batch of COPY_FROM entries or more is written with COPY: same rows, same chain."""
+    tree, a, b = _city(state)
+    clearing = f"clearing:{tree['comm_a']}"
+    records = []
+    for i in range(COPY_FROM + 100):
+        if i % 3 == 2:  # a gift back and forth, each covered by the credits before it
+            giver, taker = (a, b) if i % 2 else (b, a)
+            records.append({"ref": f"big-{i}", "kind": "gift", "at": "2020-01-01T08:00:00+08:00",
+                            "postings": [[f"person:{giver}", -10], [f"person:{taker}", 10]], "memo": "互助"})
+        else:
+            who = a if i % 2 else b
+            records.append({"ref": f"big-{i}", "kind": "service_credit", "at": f"2020-01-01T{8 + i % 10:02d}:00:00+08:00",
+                            "postings": [[clearing, -30], [f"person:{who}", 30]], "service_minutes": 30})
+    path = _write(tmp_path / "big.jsonl", records)
+    with unit_of_work(state.sessions) as s:
+        report = import_ledger(s, path)
+    assert (report.new, report.existing, report.head_seq) == (len(records), 0, len(records))
+    with unit_of_work(state.sessions) as s:
+        rows = s.execute(select(LedgerEntry.seq, LedgerEntry.idempotency_key, LedgerEntry.created_at, LedgerEntry.memo)
+                         .order_by(LedgerEntry.seq)).all()
+        assert [r.idempotency_key for r in rows] == [f"import:big-{i}" for i in range(len(records))]
+        assert rows[2].memo == "互助"
+        assert rows[4].created_at == datetime(2020, 1, 1, 4, 0, tzinfo=timezone.utc)  # 12:00 in Beijing
+        assert_ledger_sound(s)
+        before = snapshot(s)
+    with unit_of_work(state.sessions) as s:
+        again = import_ledger(s, path)
+    assert (again.new, again.existing) == (0, len(records))
+    with unit_of_work(state.sessions) as s:
+        assert snapshot(s) == before
