@@ -23,7 +23,7 @@ def visible_dispute(session: Session, who: Principal, dispute_id: int, *, for_up
     return scope.visible(session, who, Dispute, dispute_id, kind="dispute", for_update=for_update)
 
 
-def _conversation_in_scope(session: Session, who: Principal, said: cases.Complaint) -> None:
+def conversation_in_scope(session: Session, who: Principal, said: cases.Complaint) -> None:
     if said.chat_id is not None:
         scope.visible(session, who, Chat, said.chat_id, kind="chat")
     if said.call_id is not None:
@@ -40,7 +40,7 @@ def complain(session: Session, who: Principal, order_id: int, *, side: str, text
     gate = permit(who, "dispute.open")
     order = scope.order(session, who, order_id, for_update=True)
     said = cases.complaint(side, text, source, chat_id=chat_id, call_id=call_id)
-    _conversation_in_scope(session, who, said)
+    conversation_in_scope(session, who, said)
     case, statement, created = cases.open_case(session, order, said, actor=who.name, now=now)
     if statement is None:
         return Done(case, None)

@@ -4,7 +4,11 @@ another station's request answers exactly like a missing one.
 
 Claiming is first come: a request another operator holds answers Conflict ("已由…接手"); claiming
 one's own again changes nothing; a resolved request answers Conflict. Calling back or resolving an unclaimed request
-claims it for the operator acting."""
+claims it for the operator acting.
+
+A request about a service that went wrong becomes a dispute case on one of its orders (``open_case``):
+the case is opened (or the words added to the order's open case) with the conversation as the
+complaint's source, and the request is resolved saying so, in one transaction with both audit entries."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,11 +16,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from backend.access import scope
+from backend.access.disputes import conversation_in_scope
 from backend.access.gate import Permit, permit
 from backend.access.outcome import Done
 from backend.access.principal import Principal
 from backend.core.errors import Conflict, InvalidInput
-from backend.models import HandoffTicket, Operator
+from backend.desk import handoff_cases
+from backend.disputes import cases, words
+from backend.models import Dispute, HandoffTicket, Operator
+from backend.volunteers.offers import service_name
+from backend.volunteers.words import when_text
 
 
 def visible_ticket(session: Session, who: Principal, ticket_id: int, *, for_update: bool = False) -> HandoffTicket:
@@ -76,3 +85,32 @@ def resolve(session: Session, who: Principal, ticket_id: int, *, outcome: str, n
     ticket.status, ticket.resolved_at, ticket.outcome = "resolved", now, outcome
     session.flush()
     return Done(ticket, _audit(gate, session, ticket, reason=outcome))
+
+
+def open_case(session: Session, who: Principal, ticket_id: int, *, order_id: int, text: str, tz: str,
+              now: datetime) -> Done[Dispute]:
+    """The request becomes the case of ``order_id``, one of the request's orders (``handoff_cases``); an
+    order that is not (another person's, not credited, decided already) or out of scope answers like a
+    missing one. Audited dispute.open (dispute.statement when the case was open already; none when the
+    same words were on it) and handoff.resolve; the entry returned is the case's."""
+    opening, resolving = permit(who, "dispute.open"), permit(who, "handoff.resolve")
+    ticket = _workable(session, who, ticket_id)
+    order = handoff_cases.candidate(session, ticket, order_id)
+    if order is None or not scope.can_see_station(session, who, order.station_id):
+        raise scope.missing("order", order_id)
+    heard = handoff_cases.heard(session, ticket)
+    said = cases.complaint(handoff_cases.side(ticket, order), text, heard.source, chat_id=heard.chat_id,
+                           call_id=heard.call_id)
+    conversation_in_scope(session, who, said)
+    case, statement, created = cases.open_case(session, order, said, actor=who.name, now=now)
+    outcome = words.handoff_outcome(service_name(session, order.service_slug), when_text(order.start_at, tz))
+    _take(ticket, who, now)
+    ticket.status, ticket.resolved_at, ticket.outcome = "resolved", now, outcome
+    session.flush()
+    entry = None if statement is None else opening.audit(
+        session, f"dispute:{case.id}", case.station_id, reason=said.text,
+        action=None if created else "dispute.statement",
+        detail={"order_id": order.id, "side": words.SIDE_ZH[said.side], "source": words.SOURCE_ZH[said.source],
+                "handoff_id": ticket.id})
+    _audit(resolving, session, ticket, reason=outcome, detail={"dispute_id": case.id, "order_id": order.id})
+    return Done(case, entry)

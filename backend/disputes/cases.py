@@ -70,7 +70,8 @@ def case_of(session: Session, order_id: int) -> Dispute | None:
 def open_case(session: Session, order: Order, said: Complaint, *, actor: str,
               now: datetime) -> tuple[Dispute, DisputeStatement | None, bool]:
     """The order's case with the complaint on it: ``(case, statement, created)``. An open case gets the
-    statement added; the same words from the same side again add nothing (statement None)."""
+    statement added (and the conversation, if it had none); the same words from the same side again add
+    nothing (statement None)."""
     case = case_of(session, order.id)
     if case is None:
         if order.state not in DISPUTABLE:
@@ -83,7 +84,10 @@ def open_case(session: Session, order: Order, said: Complaint, *, actor: str,
         session.add(case)
         session.flush()
         return case, add_statement(session, case, said.side, said.text, heard_via=said.source, actor=actor, now=now), True
-    return case, add_statement(session, case, said.side, said.text, heard_via=said.source, actor=actor, now=now), False
+    statement = add_statement(session, case, said.side, said.text, heard_via=said.source, actor=actor, now=now)
+    if statement is not None and case.chat_id is None and case.call_id is None:
+        case.chat_id, case.call_id = said.chat_id, said.call_id  # the first conversation heard joins the case
+    return case, statement, False
 
 
 def add_statement(session: Session, case: Dispute, side: str, text: str, *, heard_via: str, actor: str,

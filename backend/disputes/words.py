@@ -28,3 +28,8 @@ def outcome_for(side: str, decision: str, *, credited_minutes: int | None, refun
     return {"uphold": "经核实，服务记录不变，时长照记",
             "partial": f"服务时长按{credited_minutes}分钟记，多记的已扣回",
             "revoke": "这次服务已撤销，记入的时长已扣回"}[decision]
+
+
+def handoff_outcome(service: str, when: str) -> str:
+    """What a request for a person that became a case says it ended with (the family page shows it)."""
+    return f"已登记为投诉：{when}的{service}。工作人员核实后会告诉您结果。"

@@ -42,6 +42,7 @@ class Action:
     other_street: int = 404  # what an allowed operator gets for the other street's record
     form: bool = False  # console: a form post (303 on success)
     files: bool = False
+    audits: int = 1  # audit entries an allowed operator's request writes (two actions in one: 2)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,12 @@ def handoff(world, which, body):
         s.add(ticket)
         s.flush()
         return {"ticket_id": ticket.id}, body
+
+
+def handoff_about_a_service(world, which):
+    """A waiting request of the street's elder and a credited service of theirs it can become a case on."""
+    order_id = w.completed_order(world, which)
+    return handoff(world, which, {"order_id": str(order_id), "statement": "志愿者没待够时间"})
 
 
 def dispute(body):
@@ -382,6 +389,8 @@ MATRIX: dict[tuple[str, str], Action | Outside] = {
         ENTER, lambda world, which: handoff(world, which, {"reached": "no", "note": "没人接"}), 303, form=True),
     ("POST", "/console/inbox/handoffs/{ticket_id}/resolve"): Action(
         ENTER, lambda world, which: handoff(world, which, {"outcome": "已帮老人改约到周五"}), 303, form=True),
+    ("POST", "/console/inbox/handoffs/{ticket_id}/dispute"): Action(  # dispute.open + handoff.resolve
+        ENTER, handoff_about_a_service, 303, form=True, audits=2),
     ("POST", "/console/orders/{order_id}/dispute"): Action(
         CALLERS, completed({"side": "elder", "source": "phone", "statement": "志愿者没来"}), 303, form=True),
     ("POST", "/console/disputes/{dispute_id}/statements"): Action(

@@ -6,11 +6,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from backend.access import audit
+from sqlalchemy import or_, select
+
+from backend.access import audit, scope
+from backend.access.principal import Principal
 from backend.chats import records as chats
-from backend.desk import inbox
-from backend.models import HandoffTicket, Operator, Person, Station
+from backend.desk import handoff_cases, inbox
+from backend.disputes import words
+from backend.models import Dispute, HandoffTicket, Operator, Order, Person, Station
+from backend.orders import states
 from web.console import localtime
+from backend.volunteers.offers import service_name
 from web.console.audit_view import action_text
 
 STATUS_ZH = {"open": "等待接手", "claimed": "处理中", "resolved": "已办结"}
@@ -49,17 +55,44 @@ def row(session: Session, ticket: HandoffTicket, now: datetime, tz: str) -> dict
             "reason": reason_text(ticket.reason), "last": last[:60]}
 
 
-def ticket_page(session: Session, ticket: HandoffTicket, now: datetime, tz: str, operator_id: int) -> dict:
+def _order_choice(session: Session, order: Order, tz: str) -> dict:
+    case = session.scalar(select(Dispute).where(Dispute.order_id == order.id))
+    names = {p.id: p.name for p in session.scalars(select(Person).where(
+        Person.id.in_([order.recipient_id, order.volunteer_id])))}
+    return {"id": order.id, "service": service_name(session, order.service_slug),
+            "when": localtime.show(order.start_at, tz),
+            "elder": names.get(order.recipient_id, "—"), "volunteer": names.get(order.volunteer_id, "—"),
+            "state": states.STATE_ZH.get(order.state, order.state), "open_case": case.id if case else None}
+
+
+def cases_of(session: Session, ticket: HandoffTicket, who: Principal) -> list[dict]:
+    """The cases this request's conversation was linked to, those the operator may see."""
+    heard = handoff_cases.heard(session, ticket)
+    linked = ([Dispute.chat_id == heard.chat_id] if heard.chat_id else []) + \
+        ([Dispute.call_id == heard.call_id] if heard.call_id else [])
+    if not linked:
+        return []
+    found = session.scalars(select(Dispute).where(or_(*linked)).order_by(Dispute.id))
+    return [{"id": d.id, "status": words.STATUS_ZH.get(d.status, "—")} for d in found
+            if scope.can_see_station(session, who, d.station_id)]
+
+
+def ticket_page(session: Session, ticket: HandoffTicket, now: datetime, tz: str, who: Principal) -> dict:
+    """The request's page; ``who``: the operator, whose scope filters the orders and cases shown (a linked
+    elder may live in another street)."""
     chat = chats.chat_of_handoff(session, ticket) if ticket.channel == "chat" else None
     history = []
     for entry in audit.for_target(session, f"handoff:{ticket.id}"):
-        who = entry.actor.partition(":")
-        name = session.get(Operator, int(who[2])).name if who[0] == "operator" and who[2].isdigit() else "助手"
+        kind, _, ident = entry.actor.partition(":")
+        name = session.get(Operator, int(ident)).name if kind == "operator" and ident.isdigit() else "助手"
         history.append({"at": localtime.show(entry.at, tz), "who": name, "what": action_text(entry.action),
                         "reason": entry.reason or ""})
     return {"r": row(session, ticket, now, tz), "chat": chat,
             "transcript": [{"speaker": SPEAKER_ZH.get(t.get("speaker"), "—"), "text": t["text"],
                             "side": "caller" if t.get("speaker") == "caller" else "assistant"}
                            for t in inbox.transcript(ticket)],
-            "history": history, "mine": ticket.claimed_by == operator_id,
-            "resolved_at": localtime.show(ticket.resolved_at, tz)}
+            "history": history, "mine": ticket.claimed_by == who.operator_id,
+            "resolved_at": localtime.show(ticket.resolved_at, tz),
+            "orders": [_order_choice(session, o, tz) for o in handoff_cases.candidate_orders(session, ticket)
+                       if scope.can_see_station(session, who, o.station_id)],
+            "cases": cases_of(session, ticket, who)}

@@ -1,7 +1,8 @@
 """The inbox (待办): requests for a person from the phone and the chat, oldest first with how long each
 has waited, the open disputes, and how many reviews, registrations, family links and follow-ups wait in the subtree; one
-request's page with the conversation so far and claim / call back / resolve (``backend.access.handoffs``).
-Another street's request answers exactly like a missing one."""
+request's page with the conversation so far and claim / call back / resolve, or open a dispute case on one
+of the request's orders (``backend.access.handoffs``). Another street's request or order answers exactly
+like a missing one."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from backend.core.text import FormText
 from backend.desk import inbox
 from web.console import disputes_view, inbox_view
 from web.console.deps import ConsoleOperatorDep
-from web.console.pagekit import attempt
+from web.console.pagekit import attempt, done, message_of
 from web.console.render import render
 from web.console.scoping import error_page
 
@@ -42,11 +43,12 @@ def inbox_page(request: Request, session: SessionDep, state: StateDep, current: 
     }, operator=current)
 
 
-def _ticket_page(request, session, state, current, ticket_id: int, *, flash=None, error=None, status_code=200):
+def _ticket_page(request, session, state, current, ticket_id: int, *, flash=None, error=None, form=None,
+                 status_code=200):
     ticket = handoff_actions.visible_ticket(session, current.principal, ticket_id)
-    context = inbox_view.ticket_page(session, ticket, _now(), state.settings.timezone, current.operator.id)
-    return render(request, "console/handoff.html", {**context, "flash": flash, "error": error}, operator=current,
-                  status_code=status_code)
+    context = inbox_view.ticket_page(session, ticket, _now(), state.settings.timezone, current.principal)
+    return render(request, "console/handoff.html", {**context, "flash": flash, "error": error, "form": form or {}},
+                  operator=current, status_code=status_code)
 
 
 @router.get("/inbox/handoffs/{ticket_id}", response_class=HTMLResponse)
@@ -87,3 +89,25 @@ def resolve(request: Request, ticket_id: int, session: SessionDep, state: StateD
             outcome: Annotated[FormText, Form()] = ""):
     return _act(request, session, state, current, ticket_id, "resolve",
                 lambda: handoff_actions.resolve(session, current.principal, ticket_id, outcome=outcome, now=_now()))
+
+
+@router.post("/inbox/handoffs/{ticket_id}/dispute", response_class=HTMLResponse)
+def open_case(request: Request, ticket_id: int, session: SessionDep, state: StateDep, current: ConsoleOperatorDep,
+              order_id: Annotated[str, Form()] = "", statement: Annotated[FormText, Form()] = ""):
+    """The request is a complaint about one of its orders: the case opens and the request is resolved."""
+    chosen = int(order_id) if order_id.isdigit() and len(order_id) < 10 else None
+    if chosen is None:
+        try:
+            return _ticket_page(request, session, state, current, ticket_id, error="请选择投诉的是哪一次服务。",
+                                form={"statement": statement}, status_code=422)
+        except YinlingError as exc:
+            return error_page(request, current, exc)
+    result, error = attempt(session, lambda: handoff_actions.open_case(
+        session, current.principal, ticket_id, order_id=chosen, text=statement, tz=state.settings.timezone,
+        now=_now()))
+    if error is not None:
+        if isinstance(error, (NotFound, Forbidden)):
+            return error_page(request, current, error)
+        return _ticket_page(request, session, state, current, ticket_id, error=message_of(error),
+                            form={"order_id": chosen, "statement": statement}, status_code=error.status)
+    return done(f"/console/disputes/{result.value.id}", result.entry)
