@@ -1,8 +1,10 @@
-"""The family home page (the chat widget beside the member's elders), the elders panel on its own
-(refreshed after the chat books something), the certificate download, and the embedding demo."""
+"""The family home page (the chat widget beside the member's elders, their requests for a person and the
+cases about their services), the elders panel on its own (refreshed after the chat books something),
+the certificate download, and the embedding demo."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -10,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from backend.api.deps import PolicyDep, SessionDep, SettingsDep
 from backend.certificates import service as certificates
 from backend.core.errors import NotFound
+from backend.disputes import parties
 from web.family import elders
 from web.family.deps import FamilyMemberDep
 from web.family.render import error_page, render
@@ -22,8 +25,10 @@ LINK_SENT = "绑定申请已提交。请老人拨打热线说“同意”，或�
 
 def _panel_context(session, member, policy, settings) -> dict:
     linked, waiting = elders.summaries(session, member.person.id, policy, settings.timezone)
+    cases = parties.for_family(session, member.person.id, datetime.now(timezone.utc))
     return {"elders": linked, "waiting": waiting,
-            "requests": elders.requests_for_staff(session, member.person.id, settings.timezone)}
+            "requests": elders.requests_for_staff(session, member.person.id, settings.timezone),
+            "cases": [parties.view(session, case, "elder", settings.timezone) for case in cases]}
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
 """The volunteer's home page: offers (what, when, how far; never the address) with accept and decline,
 and my services (the elder's address and a call button once accepted) with check-in and check-out at the
-door and rating the elder afterwards. Each action is one call into ``backend.volunteers``."""
+door and rating the elder afterwards, and the cases about their services with their outcome. Each action
+is one call into ``backend.volunteers``."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from backend.api.deps import PolicyDep, SessionDep, SettingsDep
 from backend.core.errors import YinlingError
+from backend.disputes import parties
 from backend.fulfilment import ratings
 from backend.ledger.coin_words import coins_text
 from backend.models import Order
@@ -28,8 +30,10 @@ def home_page(request: Request, session, volunteer: Volunteer, settings, *, erro
               flash: str | None = None, status_code: int = 200) -> HTMLResponse:
     now = datetime.now(timezone.utc)
     ahead, finished = services.mine(session, volunteer.id, tz=settings.timezone)
+    cases = [parties.view(session, case, "volunteer", settings.timezone)
+             for case in parties.for_volunteer(session, volunteer.id, now)]
     context = {"offers": offers.open_for(session, volunteer.id, now=now, tz=settings.timezone), "ahead": ahead,
-               "finished": finished, "flash": flash, "error": error.message if error else None,
+               "finished": finished, "cases": cases, "flash": flash, "error": error.message if error else None,
                "verified": volunteer.person.status == "verified"}
     return render(request, "volunteer/home.html", context, volunteer=volunteer, status_code=status_code)
 
