@@ -149,7 +149,8 @@ def build(engine: Engine, *, volunteers: int, orders: int, seed: int = 3) -> Cit
                 break
         while len(mine) < rng.choice((1, 1, 2, 2, 3)):
             mine.add(rng.choices(slugs, slug_weights)[0])
-        offers.extend(dict(person_id=pid, service_slug=s, cell=cell_of(lat, lon)) for s in sorted(mine))
+        offers.extend(dict(person_id=pid, service_slug=s, cell=cell_of(lat, lon), lat=lat, lon=lon,
+                           radius_km=profiles[-1]["radius_km"]) for s in sorted(mine))
         windows.extend(dict(person_id=pid, weekday=d, start=s, end=e) for d, s, e in _windows(rng, age))
         if rng.random() < 0.06:
             day = HORIZON_START + timedelta(days=rng.randrange(HORIZON_DAYS))

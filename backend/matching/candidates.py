@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.catalogue.catalogue import get_service
 from backend.matching.availability import covers
-from backend.matching.geo import bounding_box, haversine_km
+from backend.matching.geo import bounding_box, cell_ranges, haversine_km
 from backend.matching.ranking import Candidate
 from backend.models import (AvailabilityException, AvailabilityWindow, Order, Person, Qualification, Rating,
                             VolunteerProfile, VolunteerService)
@@ -40,8 +40,12 @@ def eligible_candidates(session: Session, order: Order, *, tz: str, exclude: set
     widest_km = _widest_radius(session)
     lat0, lat1, lon0, lon1 = bounding_box(order.lat, order.lon, min(MAX_RADIUS_KM, widest_km * BOX_SLACK))
     ky, kx = FLAT_KM_PER_DEGREE, FLAT_KM_PER_DEGREE * math.cos(math.radians(order.lat))
-    dy, dx = (Person.lat - order.lat) * ky, (Person.lon - order.lon) * kx
-    reach, widest = VolunteerProfile.radius_km * CIRCLE_SLACK, widest_km * CIRCLE_SLACK
+    # The box and both circles are tested on the copies of the volunteer's home and radius kept in the
+    # index (service_slug, cell, lat, lon, radius_km, person_id), read for the cells round the box only;
+    # persons and profiles are read for the volunteers within reach, not for everyone in the box.
+    dy, dx = (VolunteerService.lat - order.lat) * ky, (VolunteerService.lon - order.lon) * kx
+    reach, widest = VolunteerService.radius_km * CIRCLE_SLACK, widest_km * CIRCLE_SLACK
+    cells = [cell for first, last in cell_ranges(lat0, lat1, lon0, lon1) for cell in range(first, last + 1)]
     # A necessary condition for ``covers`` (a weekly slot under way at the start, or an exception that
     # day), so most of the unavailable never leave the database; ``_available`` then decides exactly.
     may_be_free = or_(
@@ -50,23 +54,17 @@ def eligible_candidates(session: Session, order: Order, *, tz: str, exclude: set
             AvailabilityWindow.start <= local_start.time(), AvailabilityWindow.end > local_start.time()).exists(),
         select(AvailabilityException.id).where(
             AvailabilityException.person_id == Person.id, AvailabilityException.day == local_start.date()).exists())
-    # Walk the service's volunteers in id order (sequential reads) rather than everyone in the box
-    # (random reads: in a dense district the box holds ten times more people than offer the service);
-    # "+ 0" keeps the planner off the lat/lon index. The box, the widest circle (persons only) and each
-    # volunteer's own circle then filter rows, cheapest first. Restricting the walk to the grid cells
-    # round the box (volunteer_services.cell) read fewer index entries but more persons pages at random,
-    # and measured slower on SQLite (docs/benchmarks.md, issue 16).
     query = (
         select(Person.id, Person.lat, Person.lon, Person.birth_date, VolunteerProfile.radius_km,
                VolunteerProfile.max_open_orders)
         .select_from(VolunteerService)
         .join(Person, Person.id == VolunteerService.person_id)
         .join(VolunteerProfile, VolunteerProfile.person_id == Person.id)
-        .where(VolunteerService.service_slug == service.slug,
+        .where(VolunteerService.service_slug == service.slug, VolunteerService.cell.in_(cells),
+               VolunteerService.lat.between(lat0, lat1), VolunteerService.lon.between(lon0, lon1),
+               dy * dy + dx * dx <= widest * widest, dy * dy + dx * dx <= reach * reach,
                Person.is_volunteer, Person.status == "verified", VolunteerProfile.active,
-               Person.id != order.recipient_id, (Person.lat + 0).between(lat0, lat1),
-               (Person.lon + 0).between(lon0, lon1), dy * dy + dx * dx <= widest * widest,
-               dy * dy + dx * dx <= reach * reach, may_be_free))
+               Person.id != order.recipient_id, may_be_free))
     if service.qualification:
         query = query.where(select(Qualification.id).where(
             Qualification.person_id == Person.id, Qualification.kind == service.qualification,

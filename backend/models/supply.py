@@ -24,20 +24,26 @@ class VolunteerProfile(Base):
 class VolunteerService(Base):
     """A service a volunteer offers (by catalogue slug).
 
-    ``cell``: the grid cell of the volunteer's home (``matching.geo.cell_of`` of the person's lat/lon),
-    kept by ``set_supply``. Candidate search does not use it yet: alone it measured slower than walking
-    the service index on SQLite (random reads of persons; docs/benchmarks.md, issue 16), so the next
-    step is the coordinates beside it in the index.
+    ``cell``: the grid cell of the volunteer's home (``matching.geo.cell_of`` of the person's lat/lon);
+    ``lat``, ``lon``: copies of the person's home; ``radius_km``: a copy of the profile's radius. All four
+    are written by ``people.supply.set_supply``, the only writer of these rows and of the radius (a home
+    does not change after registration). Candidate search tests the box and both circles on the index
+    ``(service_slug, cell, lat, lon, radius_km, person_id)`` alone, so only volunteers within reach are
+    read from persons (docs/benchmarks.md, issue 16).
     """
 
     __tablename__ = "volunteer_services"
     __table_args__ = (UniqueConstraint("person_id", "service_slug"),
                       Index("ix_volunteer_services_slug_person", "service_slug", "person_id"),
-                      Index("ix_volunteer_services_slug_cell", "service_slug", "cell", "person_id"))
+                      Index("ix_volunteer_services_slug_cell_place", "service_slug", "cell", "lat", "lon", "radius_km",
+                            "person_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     service_slug: Mapped[str] = mapped_column(ForeignKey("service_items.slug"), index=True)
     cell: Mapped[int | None] = mapped_column(Integer)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    radius_km: Mapped[float | None] = mapped_column(Float)
 
 
 class AvailabilityWindow(Base):

@@ -39,7 +39,8 @@ def set_supply(session: Session, person_id: int, *, radius_km: float, max_open_o
     session.execute(delete(VolunteerService).where(VolunteerService.person_id == person_id))
     session.execute(delete(AvailabilityWindow).where(AvailabilityWindow.person_id == person_id))
     cell = cell_of(volunteer.lat, volunteer.lon)
-    session.add_all(VolunteerService(person_id=person_id, service_slug=s, cell=cell) for s in slugs)
+    session.add_all(VolunteerService(person_id=person_id, service_slug=s, cell=cell, lat=volunteer.lat, lon=volunteer.lon,
+                                     radius_km=radius_km) for s in slugs)
     session.add_all(AvailabilityWindow(person_id=person_id, weekday=w, start=s, end=e) for w, s, e in weekly)
     session.flush()
     return profile

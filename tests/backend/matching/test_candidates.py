@@ -6,8 +6,10 @@ from datetime import date, time, timedelta
 
 from backend.core.db import unit_of_work
 from backend.matching.candidates import eligible_candidates
-from backend.matching.geo import haversine_km
-from backend.models import Order
+from sqlalchemy import select
+
+from backend.matching.geo import cell_of, haversine_km
+from backend.models import Order, VolunteerService
 from backend.people.supply import add_exception, set_supply
 from tests import factories
 from tests.backend.matching.conftest import HOME, TZ, tomorrow_at, utc
@@ -65,3 +67,23 @@ def test_eligible_candidates__an_exception_day_overrides_the_weekly_slot(state):
         order = _order(s, elder, tree["comm_a"], start)
         found = {c.person_id for c in eligible_candidates(s, order, tz=str(TZ))}
     assert found == {free_that_day}
+
+
+def test_set_supply__copies_home_and_radius_beside_each_service_and_search_follows_a_new_radius(state):
+    start = tomorrow_at(10)
+    weekly = [(start.weekday(), time(8), time(12))]
+    lat = HOME[0] + 2.5 / 111.195  # 2.5 km north of the order
+    with unit_of_work(state.sessions) as s:
+        tree = factories.station_tree(s)
+        elder = factories.person(s, state.policy, tree["comm_a"], age=85, lat=HOME[0], lon=HOME[1]).id
+        vid = _volunteer(s, state, tree["comm_a"], lat, HOME[1], 2.0, weekly)
+        _volunteer(s, state, tree["comm_a"], HOME[0] + 0.3, HOME[1], 5.0, weekly)  # keeps the search box wide
+        order = _order(s, elder, tree["comm_a"], start)
+        assert vid not in {c.person_id for c in eligible_candidates(s, order, tz=str(TZ))}
+        set_supply(s, vid, radius_km=3.0, max_open_orders=3, services=["chat_companion", "escort_shopping"], weekly=weekly)
+        rows = s.execute(select(VolunteerService.service_slug, VolunteerService.cell, VolunteerService.lat,
+                                VolunteerService.lon, VolunteerService.radius_km)
+                         .where(VolunteerService.person_id == vid).order_by(VolunteerService.service_slug)).all()
+        assert [tuple(r) for r in rows] == [(slug, cell_of(lat, HOME[1]), lat, HOME[1], 3.0)
+                                            for slug in ("chat_companion", "escort_shopping")]
+        assert vid in {c.person_id for c in eligible_candidates(s, order, tz=str(TZ))}

@@ -53,3 +53,36 @@ def test_migration_0006__fills_cells_of_existing_volunteers(db_url):
         assert cells == {1: cell_of(32.0661, 118.7812), 2: None}
     finally:
         engine.dispose()
+
+
+def test_migration_0015__copies_home_and_radius_of_existing_volunteers_beside_their_services(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(db_url, engine, "0014")
+        with engine.begin() as conn:
+            for slug in ("chat_companion", "recreation"):
+                conn.execute(text("INSERT INTO service_items (slug, name_zh, category, tier, synonyms, active) "
+                                  "VALUES (:s, '服务', 'home', 'ordinary', '', :t)"), {"s": slug, "t": True})
+            conn.execute(text("INSERT INTO stations (id, name, level, path) VALUES (1, '南京市', 'city', '/1/')"))
+            for pid, lat, lon, radius in ((1, 32.0661, 118.7812, 2.5), (2, None, None, None)):
+                conn.execute(text(
+                    "INSERT INTO persons (id, name, phone, birth_date, is_elder, is_volunteer, is_family, lat, lon, "
+                    "station_id, status, created_at) VALUES (:id, '志愿者', :phone, :born, :f, :t, :f, :lat, :lon, 1, "
+                    "'verified', :born)"),
+                    {"id": pid, "phone": f"+8613900001{pid:03d}", "born": date(1980, 1, 1), "lat": lat, "lon": lon,
+                     "t": True, "f": False})
+                if radius is not None:
+                    conn.execute(text("INSERT INTO volunteer_profiles (person_id, radius_km, max_open_orders, active, "
+                                      "offer_by) VALUES (:p, :r, 3, :t, 'sms')"), {"p": pid, "r": radius, "t": True})
+                for slug in ("chat_companion", "recreation"):
+                    conn.execute(text("INSERT INTO volunteer_services (person_id, service_slug, cell) "
+                                      "VALUES (:p, :s, :c)"), {"p": pid, "s": slug, "c": cell_of(lat, lon)})
+        upgrade(db_url, engine, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT person_id, service_slug, lat, lon, radius_km FROM volunteer_services "
+                                     "ORDER BY person_id, service_slug")).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "chat_companion", 32.0661, 118.7812, 2.5), (1, "recreation", 32.0661, 118.7812, 2.5),
+            (2, "chat_companion", None, None, None), (2, "recreation", None, None, None)]
+    finally:
+        engine.dispose()
