@@ -8,8 +8,11 @@ Every process binds 127.0.0.1. The front ports are `make run`'s (YINLING_PORT, Y
 YINLING_ACTIONS_PORT); worker i listens on front + i, its metrics on YINLING_METRICS_PORT + i - 1.
 The databases (DATABASE_URL, YINLING_TRACKER_STORE_URL; by default `yinling` and `yinling_conversations`
 on the local PostgreSQL) are created if missing; PostgreSQL and Redis must be running (the machine's
-services, `make sysdeps-prod` installs them). Only the first backend worker runs the dispatcher: it is
-not yet a job shared across workers (docs/deployment.md). Secrets as `make run` (tools/run_all.py).
+services, `make sysdeps-prod` installs them). Background work (dispatch passes, messages, retention) is on
+the job queue in PostgreSQL (YINLING_BACKGROUND=queue): every backend worker runs a queue worker and each
+job runs once across them (backend/jobs). Each worker's PostgreSQL sessions carry its name
+(application_name yinling-backend-i, libpq's PGAPPNAME), so pg_stat_activity says whose a query is.
+Secrets as `make run` (tools/run_all.py).
 
 Ctrl-C stops everything. ``--state-dir`` gets ``pids.json`` (name → pid) for the fault tests.
 Run with the app environment's Python (it creates the databases with psycopg).
@@ -70,6 +73,7 @@ def prod_env(env: Mapping[str, str], layout: Layout) -> dict[str, str]:
     shared.setdefault("YINLING_LOCK_STORE_DB", "1")
     shared.setdefault("IVR_STATE_URL", f"{REDIS}/2")
     shared.setdefault("YINLING_LOG_FORMAT", "json")
+    shared.setdefault("YINLING_BACKGROUND", "queue")
     shared.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     shared.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
     return child_env(shared, layout.ports)
@@ -102,9 +106,7 @@ def processes(layout: Layout, model: Path = MODEL) -> list[tuple[Service, dict[s
         out.append((Service(f"backend-{i}", [APP_PY, "-m", "yinling.run"], f"http://127.0.0.1:{port}/readyz",
                             f"http://127.0.0.1:{port}/"),
                     {"YINLING_PORT": str(port), "YINLING_HOST": "127.0.0.1",
-                     "YINLING_METRICS_PORT": str(layout.metrics_port(i)),
-                     "YINLING_DISPATCH_INTERVAL_SECONDS": os.environ.get("YINLING_DISPATCH_INTERVAL_SECONDS", "15")
-                     if i == 1 else "0"}))
+                     "YINLING_METRICS_PORT": str(layout.metrics_port(i)), "PGAPPNAME": f"yinling-backend-{i}"}))
     return out
 
 

@@ -11,6 +11,9 @@ from backend.ledger.journal import ensure_head
 
 def prepare_database(state: AppState, *, load_catalogue: bool = True) -> None:
     upgrade(state.settings.database_url, state.engine)
+    if state.settings.background == "queue":
+        from backend.jobs.queue import ensure_schema  # procrastinate is needed only with the queue
+        ensure_schema(state.engine)
     if load_catalogue:
         with unit_of_work(state.sessions) as session:
             sync_catalogue(session)

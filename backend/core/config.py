@@ -44,11 +44,24 @@ class Settings(BaseSettings):
     bot_outbox: Path = Field(REPO_ROOT / "var" / "bot_outbox.jsonl", description="the action server's outbox "
                              "(YINLING_BOT_OUTBOX), counted by the metrics")
     dispatch_interval_seconds: float = Field(15.0, description="auto-dispatch pass every N s; 0 turns it off")
+    background: str = Field("embedded", pattern="^(embedded|queue)$", description="where background work runs "
+                            "(dispatch passes, messages, retention): embedded, a loop in this process (one worker); "
+                            "queue, jobs on the PostgreSQL job queue, run once across every worker (backend.jobs)")
+    tracker_store_url: str = Field("", description="the Rasa conversation store (YINLING_TRACKER_STORE_URL) whose "
+                                   "old conversations the queue's retention job prunes; empty: not pruned here")
+    conversation_retention_days: float = Field(30.0, gt=0, description="conversations idle for longer are pruned")
     # Text messages (offers, confirmations, reminders) through Twilio; unset: they wait in the outbox.
     twilio_account_sid: str = Field("", description="Twilio account of the SMS REST calls (AC…)")
     twilio_auth_token: str = Field("", description="Twilio auth token of that account")
     sms_from: str = Field("", description="the Twilio number (E.164) or messaging service the SMS come from")
     reminder_hours: float = Field(18.0, gt=0, description="remind volunteer and elder this long before a visit")
+
+    @model_validator(mode="after")
+    def _queue_needs_postgres(self) -> "Settings":
+        if self.background == "queue" and not self.database_url.startswith(("postgresql", "postgres://")):
+            raise ValueError("YINLING_BACKGROUND=queue keeps its jobs in PostgreSQL: set DATABASE_URL to a "
+                             "postgresql:// URL, or use YINLING_BACKGROUND=embedded")
+        return self
 
     @model_validator(mode="after")
     def _real_secrets(self) -> "Settings":

@@ -1,6 +1,6 @@
 """tools/run_prod.py's plan, before anything starts: the proxy's configuration is one HAProxy accepts and
-binds loopback only, each worker has its own port, only the first runs the dispatcher, and everything
-shared lives in PostgreSQL and Redis."""
+binds loopback only, each worker has its own port and its own PostgreSQL application name, and everything
+shared lives in PostgreSQL and Redis, background work on the job queue."""
 from __future__ import annotations
 
 import shutil
@@ -28,14 +28,15 @@ def test_haproxy_config__is_valid_and_binds_loopback_only(tmp_path):
                        "127.0.0.1:5056", "127.0.0.1:5057"]
 
 
-def test_processes__one_port_each_and_one_dispatcher():
+def test_processes__one_port_and_one_database_name_each():
     plan = processes(Layout(Ports()))
     assert [service.name for service, _ in plan] == ["actions-1", "actions-2", "rasa-1", "rasa-2",
                                                      "backend-1", "backend-2"]
     backends = {service.name: extra for service, extra in plan if service.name.startswith("backend")}
     assert [extra["YINLING_PORT"] for extra in backends.values()] == ["8001", "8002"]
     assert [extra["YINLING_METRICS_PORT"] for extra in backends.values()] == ["9464", "9465"]
-    assert backends["backend-2"]["YINLING_DISPATCH_INTERVAL_SECONDS"] == "0"
+    assert [extra["PGAPPNAME"] for extra in backends.values()] == ["yinling-backend-1", "yinling-backend-2"]
+    assert not any("YINLING_DISPATCH_INTERVAL_SECONDS" in extra for extra in backends.values())  # the queue's
     rasa = [service.command for service, _ in plan if service.name.startswith("rasa")]
     assert all("127.0.0.1" in command and "--enable-api" not in command for command in rasa)
 
@@ -48,3 +49,4 @@ def test_prod_env__records_and_conversations_in_postgresql(name):
     assert env[name].startswith("postgresql")
     assert env["YINLING_LOCK_STORE"] == "redis" and env["IVR_STATE_URL"].startswith("redis://127.0.0.1")
     assert env["YINLING_RASA_URL"] == "http://127.0.0.1:5005" and env["YINLING_LOG_FORMAT"] == "json"
+    assert env["YINLING_BACKGROUND"] == "queue"
