@@ -94,7 +94,12 @@ def test_handoff_becomes_a_case__family_and_volunteer_see_it_opened_and_decided(
         assert "已收到" in home.inner_text(f"#fam-requests [data-request-id='{ticket_id}']")
 
         cw.login(page, web_app.url, "hunan_road")
-        page.goto(f"{web_app.url}/console/inbox/handoffs/{ticket_id}")
+        page.goto(f"{web_app.url}/console/inbox")
+        waiting = page.locator(f"tr[data-handoff-id='{ticket_id}']")
+        assert "吴晓燕" in waiting.inner_text() and "我要转人工" in waiting.inner_text()
+        shot(page, "console-inbox-waiting")
+        waiting.locator("a", has_text="处理").click()
+        page.wait_for_url(f"**/console/inbox/handoffs/{ticket_id}")
         offered = page.locator("#to-case [data-order-id]")
         assert [int(x) for x in offered.evaluate_all("els => els.map(e => e.dataset.orderId)")].count(order_id) == 1
         assert page.locator(f"#to-case [data-order-id='{other_order}']").count() == 0
@@ -123,6 +128,11 @@ def test_handoff_becomes_a_case__family_and_volunteer_see_it_opened_and_decided(
         assert page.locator(f"#handoff-cases a[href='/console/disputes/{case_id}']").count() == 1
         assert page.locator("#to-case").count() == 0
         assert "转人工请求办结" in page.locator("#handoff-history li").last.inner_text()
+
+        page.goto(f"{web_app.url}/console/inbox")
+        assert "家属说志愿者只待了二十分钟就走了" in page.inner_text(f"#inbox-disputes [data-dispute-id='{case_id}']")
+        assert page.locator(f"tr[data-handoff-id='{ticket_id}']").count() == 0  # no longer waiting
+        shot(page, "console-inbox-handoff-case")
 
         request = home.locator(f"#fam-requests [data-request-id='{ticket_id}'][data-status=resolved]")
         request.wait_for(timeout=12_000)  # the panel polls: no reload
