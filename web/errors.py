@@ -8,7 +8,6 @@ input (422) and unexpected failures (500, logged with the traceback by the API's
 """
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -19,9 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.errors import validation_body
 from backend.core.errors import YinlingError
+from web import SHARED_TEMPLATES
 from web.auth.deps import LoginRequired
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=str(SHARED_TEMPLATES))
 SITES = ("/console", "/family", "/volunteer", "/partner")
 TITLES = {401: "请先登录", 403: "不能这样操作", 404: "没有找到", 405: "不能这样打开", 409: "已经处理过了",
           413: "内容太多了", 422: "信息不对", 429: "请稍后再试", 500: "系统出了点问题"}

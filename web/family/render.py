@@ -6,9 +6,10 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from web import SHARED_TEMPLATES
 from web.family.deps import FamilyMember
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=[str(Path(__file__).parent / "templates"), str(SHARED_TEMPLATES)])
 
 RELATION_ZH = {"child": "子女", "spouse": "配偶", "grandchild": "孙子女", "sibling": "兄弟姐妹", "parent": "父母",
                "grandparent": "祖父母", "other": "其他亲属"}

@@ -6,9 +6,10 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from web import SHARED_TEMPLATES
 from web.partner.deps import Partner
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=[str(Path(__file__).parent / "templates"), str(SHARED_TEMPLATES)])
 
 
 def render(request: Request, name: str, context: dict, *, partner: Partner | None = None, status_code: int = 200):
