@@ -9,7 +9,8 @@
 | each ``maintenance`` job | daily | its name | what the assembly adds (the conversation store's retention) |
 
 Every worker defers the periodic jobs; procrastinate's ``procrastinate_periodic_defers`` table keeps one job
-per task and scheduled second, however many workers defer it. A lock makes a task's jobs run one after
+per task and scheduled second, however many workers defer it (nearly: it remembers only the newest, so a
+lagging worker can defer an older second again, and ``_ran_already`` makes that twin do nothing). A lock makes a task's jobs run one after
 another. ``retry_stalled`` has no lock on purpose: a lock held by a killed worker's job would be freed only
 by ``retry_stalled`` itself. A job more than ``late_after`` seconds behind its schedule does nothing (a
 newer pass is queued behind it), so a backlog after an outage costs one real pass, not hundreds.
@@ -54,10 +55,10 @@ def conninfo(database_url: str) -> str:
 
 def cron_every(seconds: float) -> str:
     """A cron line for "about every ``seconds``": the largest step at most ``seconds`` that divides the minute
-    (procrastinate's sixth column is seconds) or the hour."""
+    (procrastinate's sixth column, the last, is seconds) or the hour."""
     if seconds < 60:
         step = max(d for d in _DIVISORS if d <= max(1, int(seconds)))
-        return f"*/{step} * * * * *"
+        return f"* * * * * */{step}"
     if seconds < 3600:
         step = max(d for d in _DIVISORS if d <= int(seconds // 60))
         return f"*/{step} * * * *"
@@ -81,6 +82,18 @@ def _late(timestamp: int, late_after: float) -> bool:
     return time.time() - timestamp > late_after
 
 
+def _ran_already(engine: Engine, job, timestamp: int) -> int | None:
+    """Another job of this task for the same scheduled second that already ran (its id), or None.
+
+    procrastinate keeps only a task's newest periodic defer, so a worker whose deferrer lags a period
+    behind another's can defer an older second again. The task's lock runs such twins one after the other,
+    so the second finds the first finished here and does nothing."""
+    with engine.connect() as connection:
+        return connection.scalar(text(
+            "SELECT id FROM procrastinate_jobs WHERE task_name = :task AND id <> :id AND status = 'succeeded' "
+            "AND args->>'timestamp' = :ts LIMIT 1"), {"task": job.task_name, "id": job.id, "ts": str(timestamp)})
+
+
 def build_queue(state: AppState, *, maintenance: Mapping[str, Callable[[], object]] | None = None,
                 ) -> procrastinate.App:
     """The queue with Yinling's jobs, on ``state``'s database. ``maintenance``: name → function, each run
@@ -95,10 +108,13 @@ def build_queue(state: AppState, *, maintenance: Mapping[str, Callable[[], objec
         every = cron_every(interval)
 
         @app.periodic(cron=every, periodic_id="dispatch")
-        @app.task(name="yinling.dispatch_pass", queue=QUEUE, lock="yinling.dispatch", retry=DATABASE_RETRY)
-        def dispatch_pass(timestamp: int) -> str:
+        @app.task(name="yinling.dispatch_pass", queue=QUEUE, lock="yinling.dispatch", retry=DATABASE_RETRY,
+                  pass_context=True)
+        def dispatch_pass(context: procrastinate.JobContext, timestamp: int) -> str:
             if _late(timestamp, late_after):
                 return "late: a newer pass is queued"
+            if (twin := _ran_already(state.engine, context.job, timestamp)) is not None:
+                return f"ran already as job {twin}"
             try:
                 report = loop.run_once(state)
             except Exception:
@@ -108,15 +124,18 @@ def build_queue(state: AppState, *, maintenance: Mapping[str, Callable[[], objec
             return f"offered {report.offered}, timed out {report.timed_out}, escalated {report.escalated}"
 
         @app.periodic(cron=every, periodic_id="messages")
-        @app.task(name="yinling.messages_pass", queue=QUEUE, lock="yinling.messages", retry=DATABASE_RETRY)
-        def messages_pass(timestamp: int) -> str:
+        @app.task(name="yinling.messages_pass", queue=QUEUE, lock="yinling.messages", retry=DATABASE_RETRY,
+                  pass_context=True)
+        def messages_pass(context: procrastinate.JobContext, timestamp: int) -> str:
             if _late(timestamp, late_after):
                 return "late: a newer pass is queued"
+            if (twin := _ran_already(state.engine, context.job, timestamp)) is not None:
+                return f"ran already as job {twin}"
             report = loop.messages_once(state, sender, caller)
             return "sending off" if report is None else \
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
 
-    @app.periodic(cron=f"*/{RETRY_STALLED_EVERY} * * * * *", periodic_id="retry_stalled")
+    @app.periodic(cron=f"* * * * * */{RETRY_STALLED_EVERY}", periodic_id="retry_stalled")
     @app.task(name="yinling.retry_stalled", queue=QUEUE)
     async def retry_stalled(timestamp: int) -> str:
         again = []
