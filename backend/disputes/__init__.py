@@ -10,8 +10,11 @@
 - ``evidence``: what is already on file about the order (check-in/out and their location checks, the
   call or chat it came from, ratings, the follow-up call, its ledger entries).
 - ``words``: the Chinese a person reads about a case.
+- ``parties``: what the family member and the volunteer read on their own pages: the stage, the decision
+  with the coins it moved for their side, their own side's words; anyone else's case is NotFound.
 
-The operator's gate (role, scope, audit) is ``backend.access.disputes``; the API and the console call it.
+The operator's gate (role, scope, audit) is ``backend.access.disputes``; the API and the console call it. A
+request for a person becomes a case through ``backend.access.handoffs.open_case``.
 
 Errors (``backend.core.errors``): ``InvalidInput`` (an unknown side, source or decision, no statement,
 no reason, minutes that do not fit), ``Conflict`` (the case is decided already, or the order is not a
