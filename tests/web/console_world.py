@@ -21,7 +21,7 @@ from backend.demo import ORDINARY_SERVICES
 from backend.fulfilment.visits import check_in, check_out
 from backend.ledger.operations import Actor, credit_service
 from backend.matching.dispatch import accept
-from backend.models import AuditEntry, Operator, Order, Person, Station
+from backend.models import Anomaly, AuditEntry, Operator, Order, Person, Station
 from backend.orders.service import NewOrder, create_order
 from backend.people.supply import set_supply
 from tests import factories
@@ -156,7 +156,9 @@ def completed_order(web_app, elder: str = "zhou", volunteer: str = "he", minutes
     order_id = accepted_order(web_app, elder, volunteer, minutes)
     _visit(web_app, order_id, volunteer, None, minutes)
     with db(web_app) as s:
-        assert s.get(Order, order_id).state == "completed"
+        order = s.get(Order, order_id)
+        assert order.state == "completed", (order.state, order.start_at, [
+            (a.kind, a.detail) for a in s.scalars(select(Anomaly).where(Anomaly.order_id == order_id))])
     return order_id
 
 

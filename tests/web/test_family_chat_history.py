@@ -19,7 +19,7 @@ from tests.web.conftest import shot
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_ELDER_PHONE, DEMO_FAMILY_PHONE, login_ok, person_by_phone
 from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
-from tests.web.widget import BOT_MESSAGES, ask_until_read_back, click_reply, orders_for, say
+from tests.web.widget import BOT_MESSAGES, ask_until_read_back, click_reply, orders_for, restart, say
 from web.family.chat_proxy import ask_assistant
 
 pytestmark = pytest.mark.usefixtures("web_assets", "family_rasa")
@@ -31,18 +31,12 @@ def _chats_of(web_app, member_id: int) -> list[Chat]:
         return list(session.scalars(select(Chat).where(Chat.person_id == member_id).order_by(Chat.id)))
 
 
-def _restart(page) -> None:
-    page.click(".yl-restart")
-    page.wait_for_function("() => document.querySelectorAll('.yl-chat .Message.right').length === 0"
-                           " && !document.querySelector('.yl-restart[disabled]')")
-
-
 def test_booking_chat_is_kept_linked_and_the_panel_follows_the_order(web_app, page):
     elder = person_by_phone(web_app, DEMO_ELDER_PHONE)
     member = person_by_phone(web_app, DEMO_FAMILY_PHONE)
     login_ok(page, web_app.url)
     page.wait_for_selector(".yl-chat .QuickReply")
-    _restart(page)  # whatever an earlier test left open
+    restart(page)  # whatever an earlier test left open
     before = {o.id for o in orders_for(web_app, elder.id)}
     assert "对吗" in ask_until_read_back(page, "帮我妈妈约明天上午的助餐服务")
     assert "约好了" in click_reply(page, "对")
@@ -77,7 +71,7 @@ def test_reload_shows_the_history_and_restart_ends_the_half_finished_booking(web
     member = person_by_phone(web_app, DEMO_FAMILY_PHONE)
     login_ok(page, web_app.url)
     page.wait_for_selector(".yl-chat .QuickReply")
-    _restart(page)
+    restart(page)
     heard = ask_until_read_back(page, "帮我妈妈约后天下午的助餐服务")
     assert "对吗" in heard
     shown = page.locator(BOT_MESSAGES + " .Bubble").count()
@@ -91,7 +85,7 @@ def test_reload_shows_the_history_and_restart_ends_the_half_finished_booking(web
 
     before = {o.id for o in orders_for(web_app, elder.id)}
     old = _chats_of(web_app, member.id)[-1]
-    _restart(page)
+    restart(page)
     assert page.locator(BOT_MESSAGES + " .Bubble").count() == 1  # the greeting only
     shot(page, "family-chat-restarted")
     ended = next(c for c in _chats_of(web_app, member.id) if c.id == old.id)
@@ -138,3 +132,32 @@ def test_reload_shows_the_history_and_restart_ends_the_half_finished_booking(web
     with unit_of_work(web_app.state.sessions) as session:
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.target == f"chat:{old.id}")).all()
         assert (entry.action, entry.reason) == ("chat.flag", "助手没有问清楚时间")
+
+
+def test_a_history_arriving_after_the_member_spoke_does_not_replace_the_chat(web_app, page):
+    """The history is fetched as the page opens; a member who types before it arrives keeps their
+    message and the answer (the late history used to replace the whole list)."""
+    held = []
+    page.route("**/family/api/chat/history", lambda route: held.append(route))  # answered when we say so
+    login_ok(page, web_app.url)
+    page.wait_for_selector(".yl-chat .QuickReply")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the page did not ask for its history"
+    assert page.get_attribute(".yl-chat [data-history]", "data-history") == "loading"
+    before = page.locator(BOT_MESSAGES).count()
+    page.fill(".yl-chat .Composer-input", "查一下我妈的时间币")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length > n"
+        " && !document.querySelector('.yl-chat [data-type=typing]')", arg=[BOT_MESSAGES, before], timeout=90_000)
+    answer = page.locator(BOT_MESSAGES + " .Bubble").last.inner_text()
+    held[0].fulfill(json={"messages": [{"speaker": "member", "text": "很早以前说的话"},
+                                       {"speaker": "assistant", "text": "很早以前的回答"}]})
+    page.wait_for_selector(".yl-chat [data-history=shown]")
+    page.wait_for_timeout(300)  # a re-render, if one were coming
+    assert "查一下我妈的时间币" in page.locator(MEMBER_MESSAGES).all_inner_texts()
+    assert "很早以前说的话" not in page.locator(MEMBER_MESSAGES).all_inner_texts()
+    assert page.locator(BOT_MESSAGES + " .Bubble").last.inner_text() == answer

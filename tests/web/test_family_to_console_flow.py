@@ -21,7 +21,7 @@ from tests.web.console_world import login as console_login
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_ELDER_PHONE, login_ok, person_by_phone
 from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
-from tests.web.widget import ask_until_read_back, click_reply, orders_for
+from tests.web.widget import ask_until_read_back, click_reply, orders_for, restart
 
 pytestmark = pytest.mark.usefixtures("web_assets", "family_rasa")
 REASON = "回访时老人说志愿者没有来，虚假服务"
@@ -59,6 +59,7 @@ def test_family_booking_reaches_the_console_and_revoking_it_restores_the_elders_
     before = {o.id for o in orders_for(web_app, elder.id)}
     login_ok(page, web_app.url)
     page.wait_for_selector(".yl-chat .QuickReply")
+    restart(page)  # whatever an earlier test left open in this member's conversation
     heard = ask_until_read_back(page, "帮我妈妈约后天上午的助餐服务")
     assert "对吗" in heard and "后天" in heard, heard
     assert "约好了" in click_reply(page, "对")

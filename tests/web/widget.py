@@ -15,8 +15,23 @@ BOT_TURN_TIMEOUT_MS = 90_000  # actions call the backend; the machine is shared
 ANSWERS = {"交代": "没有", "几点": "上午十点", "地址": "到她家里", "哪里": "到她家里"}
 
 
+def history_shown(page) -> None:
+    """Waits until the widget has put back the conversation so far (or found none): counting bubbles
+    before that would take the restored ones for the assistant's answer."""
+    page.wait_for_selector(".yl-chat [data-history=shown]", timeout=BOT_TURN_TIMEOUT_MS)
+
+
+def restart(page) -> None:
+    """重新开始: ends whatever an earlier test left open in this member's conversation."""
+    history_shown(page)
+    page.click(".yl-restart")
+    page.wait_for_function("() => document.querySelectorAll('.yl-chat .Message.right').length === 0"
+                           " && !document.querySelector('.yl-restart[disabled]')")
+
+
 def say(page, text: str) -> str:
     """Types ``text`` into the widget, waits for the assistant's whole answer, returns its text."""
+    history_shown(page)
     before = page.locator(BOT_MESSAGES).count()
     page.fill(".yl-chat .Composer-input", text)
     page.keyboard.press("Enter")
@@ -24,6 +39,7 @@ def say(page, text: str) -> str:
 
 
 def click_reply(page, name: str) -> str:
+    history_shown(page)
     before = page.locator(BOT_MESSAGES).count()
     page.locator(".yl-chat .QuickReply").filter(has_text=re.compile(f"^{re.escape(name)}$")).first.click()
     return _answer(page, before)

@@ -37,6 +37,9 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
   const lastFailed = useRef(null);
   const busy = useRef(false);
   const composerRef = useRef(null);
+  // Set once the member sends or restarts: a history that arrives later must not replace what they see.
+  const touched = useRef(false);
+  const [historyShown, setHistoryShown] = useState(false);
   const messagesRef = useRef(null);
   // Bigger text (elder mode), a restored history or the assistant's answer must not leave the newest
   // message off screen behind a "新消息" pill: the member is waiting for it.
@@ -53,7 +56,9 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
   useEffect(() => {
     let live = true;
     fetchHistory(apiBase).then((history) => {
-      if (!live || !history.length) return;
+      if (!live) return;
+      setHistoryShown(true);
+      if (!history.length || touched.current) return;
       resetList([greeting(), ...history.map((m) => (m.speaker === "member"
         ? { type: "text", content: { text: m.text }, position: "right" }
         : { type: "text", content: { text: m.text }, user: BOT }))]);
@@ -68,6 +73,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
   const restart = useCallback(async () => {
     if (busy.current) return;
     busy.current = true;
+    touched.current = true;
     setRestarting(true);
     await restartChat(apiBase, csrfToken);
     resetList([greeting()]);
@@ -83,6 +89,7 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
     const trimmed = (text || "").trim();
     if (!trimmed || busy.current) return;
     busy.current = true;
+    touched.current = true;
     // a button's payload may be an intent ("/affirm"): the bubble shows the button's words
     appendMsg({ type: "text", content: { text: label && trimmed.startsWith("/") ? label : trimmed }, position: "right" });
     // ChatUI 3.8's isTyping draws an empty row, so the indicator is a message of our own.
@@ -128,7 +135,8 @@ function ChatWidget({ apiBase, csrfToken, initialElder }) {
   ), []);
 
   return (
-    <div className={elder ? "yl-chat-inner is-elder" : "yl-chat-inner"}>
+    <div className={elder ? "yl-chat-inner is-elder" : "yl-chat-inner"}
+      data-history={historyShown ? "shown" : "loading"}>
       <Chat
         elderMode={elder}
         locale="zh-CN"
