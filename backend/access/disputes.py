@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.access import scope
@@ -33,12 +34,29 @@ def conversation_in_scope(session: Session, who: Principal, said: cases.Complain
         scope.require_station(session, who, call.station_id, "call", said.call_id)
 
 
+def conversation_ids(session: Session, source: str, conversation_id: str | None) -> tuple[int | None, int | None]:
+    """``(chat_id, call_id)`` of the conversation the assistant knows by its sender id: a chat's
+    conversation id (source chat) or a call's SID (source phone). Unknown ids link nothing: the
+    complaint itself is what must not be lost (a call or chat not recorded, e.g. the backend was down)."""
+    if not conversation_id:
+        return None, None
+    if source == "chat":
+        return session.scalar(select(Chat.id).where(Chat.conversation_id == conversation_id)), None
+    if source == "phone":
+        return None, session.scalar(select(Call.id).where(Call.call_sid == conversation_id))
+    return None, None
+
+
 def complain(session: Session, who: Principal, order_id: int, *, side: str, text: str, source: str,
-             chat_id: int | None = None, call_id: int | None = None, now: datetime) -> Done[Dispute]:
+             chat_id: int | None = None, call_id: int | None = None, conversation_id: str | None = None,
+             now: datetime) -> Done[Dispute]:
     """Opens the order's case (audited dispute.open) or adds the statement to the open one (audited
-    dispute.statement); the same complaint sent twice changes nothing the second time."""
+    dispute.statement); the same complaint sent twice changes nothing the second time. The assistant
+    names its conversation by ``conversation_id`` (``conversation_ids``); an operator by chat/call id."""
     gate = permit(who, "dispute.open")
     order = scope.order(session, who, order_id, for_update=True)
+    if chat_id is None and call_id is None:
+        chat_id, call_id = conversation_ids(session, source, conversation_id)
     said = cases.complaint(side, text, source, chat_id=chat_id, call_id=call_id)
     conversation_in_scope(session, who, said)
     case, statement, created = cases.open_case(session, order, said, actor=who.name, now=now)

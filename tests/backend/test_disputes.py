@@ -239,3 +239,21 @@ def test_complaint_on_a_service_not_credited__refused(api, world, reviewer):
     order_id = w.open_order(world, "a")
     response = complain(api, order_id, reviewer)
     assert response.status_code == 409 and "不能登记投诉" in response.json()["message"]
+
+
+def test_assistant_complaint__links_the_chat_or_call_named_by_its_conversation_id(api, world, state):
+    from backend.api.schemas.calls import CallCreate
+    from backend.calls.records import open_call
+    from backend.chats.records import current_or_new
+
+    with unit_of_work(state.sessions) as s:
+        chat = current_or_new(s, world.elders["a"], datetime.now(timezone.utc))
+        chat_id, conversation = chat.id, chat.conversation_id
+        call_id = open_call(s, CallCreate(call_sid="CAdispute0000000000000000000000001")).id
+    by_chat = complain(api, served_order(world), source="chat", conversation_id=conversation)
+    by_call = complain(api, served_order(world), source="phone", conversation_id="CAdispute0000000000000000000000001")
+    unknown = complain(api, served_order(world), source="phone", conversation_id="CAnobody")
+    assert [r.status_code for r in (by_chat, by_call, unknown)] == [201, 201, 201]
+    with unit_of_work(state.sessions) as s:
+        links = [(d.source, d.chat_id, d.call_id) for d in (s.get(Dispute, r.json()["id"]) for r in (by_chat, by_call, unknown))]
+    assert links == [("chat", chat_id, None), ("phone", None, call_id), ("phone", None, None)]

@@ -25,7 +25,8 @@ def complain(order_id: int, body: DisputeCreate, session: SessionDep, caller: Ca
              key: IdempotencyKey = None):
     def work():
         done = dispute_actions.complain(session, caller, order_id, side=body.side, text=body.statement,
-                                        source=body.source, chat_id=body.chat_id, call_id=body.call_id, now=now)
+                                        source=body.source, chat_id=body.chat_id, call_id=body.call_id,
+                                        conversation_id=body.conversation_id, now=now)
         return dispute_public(session, done.value)
     return once(session, caller, f"orders.dispute.{order_id}", key, body, work)
 

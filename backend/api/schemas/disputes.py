@@ -11,13 +11,15 @@ from backend.api.schemas.fields import Flag, Id, Minutes, Note, Reason, Text
 
 class DisputeCreate(BaseModel):
     """A complaint about the order: ``side`` elder | volunteer; ``source`` rating | followup | chat |
-    phone | operator; ``chat_id`` / ``call_id``: the conversation it was made in."""
+    phone | operator; ``chat_id`` / ``call_id``: the conversation it was made in; ``conversation_id``:
+    the same given as the assistant knows it (its sender id: a chat's conversation id, a call's SID)."""
 
     side: Text(12)
     statement: Note
     source: Text(12) = "operator"
     chat_id: Id | None = None
     call_id: Id | None = None
+    conversation_id: Text(100) | None = None
 
 
 class StatementCreate(BaseModel):
