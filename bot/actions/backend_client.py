@@ -160,6 +160,10 @@ class BackendClient:
     def register(self, body: dict, key: str) -> WriteResult:
         return self._write("/registrations", body, key)
 
+    def complain(self, order_id: int, body: dict, key: str) -> WriteResult:
+        """Opens the order's dispute case (or adds the statement to its open one)."""
+        return self._write(f"/orders/{order_id}/disputes", body, key)
+
     def handoff(self, body: dict, key: str) -> WriteResult:
         return self._write("/handoffs", body, key)
 

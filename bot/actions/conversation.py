@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import common
 from bot.actions.cancel import CANCEL_SLOTS, submit_cancel
+from bot.actions.complaint import COMPLAINT_SLOTS, add_to_complaint, amend_complaint, submit_complaint
 from bot.actions.family import keep_family_link, submit_family_link
 from bot.actions.handoff import start_handoff
 from bot.actions.forms import STOPPED, PENDING_FORM, forget, task_slots, wants_to_leave
@@ -19,7 +20,8 @@ from bot.actions.registration import REG_SLOTS, submit_registration
 from bot.actions.transfers import DONATION_SLOTS, GIFT_SLOTS, submit_donation, submit_gift
 
 ON_AFFIRM = {"order": submit_order, "cancel": submit_cancel, "gift": submit_gift, "donation": submit_donation,
-             "registration": submit_registration,
+             "registration": submit_registration, "complaint": submit_complaint,
+             "complaint_handoff": lambda d, t: start_handoff(d, t, reason="complaint without a credited service"),
              "family_consent": submit_family_link, "family_revoke": submit_family_link,
              "handoff": lambda d, t: start_handoff(d, t, reason="two misunderstandings in a row")}
 DROPPED = {"order_change": ORDER_SLOTS, "gift": GIFT_SLOTS, "donation": DONATION_SLOTS,
@@ -62,6 +64,8 @@ class ActionConfirm(Action):
             amended = amend_read_back(dispatcher, tracker)
             if amended is not None:
                 return amended
+        if pending == "complaint" and text and not explicit_yes(text) and not text.startswith("/"):
+            return add_to_complaint(dispatcher, tracker)  # "对，他还骂人了": more to the account, read back again
         return handler(dispatcher, tracker)
 
 
@@ -88,6 +92,13 @@ class ActionDeny(Action):
         if pending == "cancel":
             dispatcher.utter_message(response="utter_cancel_kept")
             return common.clear(*CANCEL_SLOTS)
+        if pending == "complaint":
+            # "不对，是时间算多了" changes the account; a bare no stores nothing.
+            amended = amend_complaint(dispatcher, tracker)
+            if amended is not None:
+                return amended
+            dispatcher.utter_message(response="utter_complaint_not_filed")
+            return forget(*COMPLAINT_SLOTS)
         if pending in ("family_consent", "family_revoke"):
             return keep_family_link(dispatcher, tracker)
         if pending in DROPPED:

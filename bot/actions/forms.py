@@ -31,11 +31,13 @@ from bot.actions import common
 FORM_SLOTS = ("requested_slot", "form_problem", "form_misses", "form_problem_args")
 # The form a pending read-back belongs to (stop at "…对吗？" drops that task).
 PENDING_FORM = {"order": "service_request_form", "order_change": "service_request_form", "gift": "gift_form",
-                "donation": "donation_form", "cancel": "cancel_form", "registration": "registration_form"}
+                "donation": "donation_form", "cancel": "cancel_form", "registration": "registration_form",
+                "complaint": "complaint_form"}
 # What "算了" at any point of a form means, said back in one sentence (response keys).
 STOPPED = {"service_request_form": "utter_stopped_order", "gift_form": "utter_stopped_gift",
            "donation_form": "utter_stopped_donation", "cancel_form": "utter_cancel_kept",
-           "rating_form": "utter_stopped_rating", "registration_form": "utter_stopped_registration"}
+           "rating_form": "utter_stopped_rating", "registration_form": "utter_stopped_registration",
+           "complaint_form": "utter_stopped_complaint"}
 # Actions that belong to a form's own turn: anything else run since the caller spoke interrupted it.
 # Intents that are never an answer to a form's question (the same as the domain's not_intent lists):
 # the form rejects them and a rule answers (interruptions.yml, leave_form.yml, the per-form rules).
@@ -48,8 +50,10 @@ _BARE_YES = ("好", "好的", "要", "约", "接着约", "继续", "继续约", 
 _BARE_NO = ("不", "不了", "不用", "不用了", "不要", "不要了", "不约了", "不办了", "算了", "不用啦", "先不了")
 # Words that leave a task whatever the NLU made of them ("算了不用了" is deny, "不约了" cancel_order,
 # "回头再说" goodbye).
-_LEAVE = re.compile(r"算了|不约了|我不要了|我不用了|那就不要了|不想约了|不要约了|不送了|不捐了|不登记了|不评了|回头再说|以后再说|改天再说|"
+_LEAVE = re.compile(r"算了|不约了|我不要了|我不用了|那就不要了|不想约了|不要约了|不送了|不捐了|不登记了|不评了|不投诉了|不告了|回头再说|以后再说|改天再说|"
                     r"先不弄了|不弄了|先不办了|不办了|先不约|先不要了|先这样吧")
+# Slots that take the caller's own account of something, where 算了 may be part of the story.
+_TOLD_SLOTS = ("complaint_text",)
 # Said to "还有要交代志愿者的吗？", a bare 不用了/不要了 means "no note", not "drop the booking".
 _BARE_LEAVE = re.compile(r"^(不用了?|不要了?|取消(吧|了)?|不用不用)[。！!，,]?$")
 
@@ -96,8 +100,11 @@ def interrupted(tracker: Tracker, form: str) -> bool:
 
 def wants_to_leave(text: str | None, asked: str | None = None) -> bool:
     """Whether these words drop the task at hand ("算了不用了", "不约了", "回头再说"); a bare
-    "不用了" does too, except as the answer to the note question (``asked == "note"``)."""
+    "不用了" does too, except as the answer to the note question (``asked == "note"``). Told what
+    happened (``asked == "complaint_text"``), a long account leaves only when it opens with 算了."""
     text = (text or "").strip()
+    if asked in _TOLD_SLOTS and len(text) > 8 and not _LEAVE.match(text):
+        return False  # "他把时间算了三个小时" tells what happened; only a short turn or one opening with 算了 leaves
     return bool(_LEAVE.search(text)) or (asked != "note" and bool(_BARE_LEAVE.match(text)))
 
 
@@ -137,7 +144,7 @@ class Leavable:
         activating = loop_when_caller_spoke(tracker) != self.form_name()
         if not activating and (said_no_to_resume(tracker) or wants_to_leave(text, tracker.get_slot("requested_slot"))):
             return [SlotSet(key, value) for key, value in stop_here(tracker).items()]
-        if not activating and ((tracker.latest_message or {}).get("intent") or {}).get("name") in NOT_AN_ANSWER:
+        if not activating and not self.is_answer(((tracker.latest_message or {}).get("intent") or {}).get("name"), tracker):
             return []  # nothing to take from it: the form rejects and the rules answer it
 
         if tracker.get_slot("form_problem") == RESUMED_MARK and _bare_yes(tracker):
@@ -150,6 +157,10 @@ class Leavable:
             events.append(SlotSet("form_problem", None))
         return events
 
+
+    def is_answer(self, intent: str | None, tracker: Tracker) -> bool:
+        """Whether a message of this intent can answer the form's question (a form may widen it)."""
+        return intent not in NOT_AN_ANSWER
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list:
@@ -221,6 +232,7 @@ QUESTIONS = [_question(slot, form) for form, slots in {
     "cancel_form": ("order_choice",),
     "rating_form": ("rating",),
     "registration_form": ("reg_name", "reg_role", "reg_phone"),
+    "complaint_form": ("complaint_choice", "complaint_text"),
 }.items() for slot in slots]
 
 
@@ -257,6 +269,7 @@ def stopped_form(tracker: Tracker) -> str | None:
 def task_slots(form: str | None) -> tuple[str, ...]:
     """The slots of the task a form collects (imported here: those modules import this one)."""
     from bot.actions.cancel import CANCEL_SLOTS
+    from bot.actions.complaint import COMPLAINT_SLOTS
     from bot.actions.orders import ORDER_SLOTS
     from bot.actions.rating import RATING_SLOTS
     from bot.actions.registration import REG_SLOTS
@@ -264,7 +277,7 @@ def task_slots(form: str | None) -> tuple[str, ...]:
 
     return {"service_request_form": ORDER_SLOTS, "gift_form": GIFT_SLOTS, "donation_form": DONATION_SLOTS,
             "cancel_form": CANCEL_SLOTS, "rating_form": RATING_SLOTS,
-            "registration_form": REG_SLOTS}.get(form or "", ())
+            "registration_form": REG_SLOTS, "complaint_form": COMPLAINT_SLOTS}.get(form or "", ())
 
 
 def forget(*task_slots: str) -> list:

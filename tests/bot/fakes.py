@@ -33,6 +33,8 @@ class FakeBackend:
     orders: list[dict] = field(default_factory=list)
     policy: dict = field(default_factory=lambda: {"gift_recipients": "anyone", "donation_allowed": True})
     family_links: list[dict] = field(default_factory=list)  # FamilyLinkDetailPublic rows
+    disputes: list[dict] = field(default_factory=list)
+    dispute_keys: dict[str, dict] = field(default_factory=dict)
     down: bool = False
     requests: list[httpx.Request] = field(default_factory=list)
 
@@ -81,6 +83,19 @@ class FakeBackend:
             order = next(o for o in self.orders if o["id"] == int(parts[1]))
             order["state"] = "cancelled"
             return self._json(order)
+        if parts[0] == "orders" and parts[-1] == "disputes":
+            # One case per order, as the backend keeps it; the same Idempotency-Key replays the answer.
+            key = request.headers.get("Idempotency-Key")
+            if key in self.dispute_keys:
+                return self._json(self.dispute_keys[key], 201)
+            case = next((d for d in self.disputes if d["order_id"] == int(parts[1])), None)
+            if case is None:
+                case = {"id": 500 + len(self.disputes), "order_id": int(parts[1]), "source": body["source"],
+                        "conversation_id": body.get("conversation_id"), "statements": []}
+                self.disputes.append(case)
+            case["statements"].append({"side": body["side"], "text": body["statement"]})
+            self.dispute_keys[key] = case
+            return self._json(case, 201)
         if path.startswith("/transfers/"):
             if body["minutes"] > self.balances[body["from_person_id"]]:
                 return self._error(422, "insufficient_balance", "您的时间币不够。")
@@ -101,6 +116,9 @@ class FakeBackend:
         settings = BotSettings(backend_url="http://backend.test", service_token="test-token",
                                outbox_path=tmp_path / "outbox.jsonl", claim_secret=CLAIM_SECRET)
         return BackendClient(settings, transport=httpx.MockTransport(self.handler))
+
+    def requests_of(self, method: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == method]
 
     def posts(self, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == "POST" and r.url.path == "/api/v1" + path]

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INTENTS = ["greet", "goodbye", "affirm", "deny", "request_service", "check_balance", "check_stars",
            "check_history", "check_order", "cancel_order", "gift_coins", "donate_coins", "rate_service",
            "human_handoff", "repeat", "slow_down", "register", "help", "out_of_scope", "consent_family",
-           "revoke_family"]
+           "revoke_family", "complain"]
 
 
 @pytest.fixture(scope="module")

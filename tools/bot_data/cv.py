@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.nlu.service_classifier import decide, ServiceClassifier
 from bot.nlu.service_model import NONE, catalogue_examples, train
 from bot.nlu.text import normalize_utterance
-from tools.bot_data import frames_everyday, frames_talk, frames_train, vocab
+from tools.bot_data import frames_everyday, frames_situations, frames_talk, frames_train, vocab
 from tools.bot_data.render import plain_of, render
 
 FOLDS = 3
@@ -52,6 +52,7 @@ def examples(rng: random.Random) -> list[Example]:
     service_frames = [(f"request_service:train:{i}", f) for i, f in enumerate(frames_train.REQUEST_SERVICE)]
     service_frames += [(f"request_service:talk:{i}", f) for i, f in enumerate(frames_talk.REQUEST_SERVICE)]
     service_frames += [(f"request_service:everyday:{i}", f) for i, f in enumerate(frames_everyday.REQUEST_SERVICE)]
+    service_frames += [(f"request_service:situations:{i}", f) for i, f in enumerate(frames_situations.REQUEST_SERVICE)]
     for slug in sorted(vocab.SERVICES):
         for frame_id, frame in service_frames:
             pool = vocab.NEEDS[slug] if "{need}" in frame else vocab.SERVICES[slug]
@@ -59,7 +60,8 @@ def examples(rng: random.Random) -> list[Example]:
                 out.append(Example(_fill(frame, phrase, rng), slug, frame_id, phrase))
     intents = [name for name in dir(frames_train) if name.isupper() and not name.startswith("REQUEST_SERVICE")]
     for intent in intents:
-        for module_name, module in (("train", frames_train), ("talk", frames_talk), ("everyday", frames_everyday)):
+        for module_name, module in (("train", frames_train), ("talk", frames_talk), ("everyday", frames_everyday),
+                                    ("situations", frames_situations)):
             for i, frame in enumerate(_frames_of(module, intent)):
                 # Other intents may name a service in passing (cancel the 送饭); only "none" is labelled here.
                 if "{svc" not in frame:
@@ -133,7 +135,8 @@ if __name__ == "__main__":
 
 def intent_examples(rng: random.Random, per_frame: int = 3) -> list[Example]:
     out = []
-    modules = (("train", frames_train), ("talk", frames_talk), ("everyday", frames_everyday))
+    modules = (("train", frames_train), ("talk", frames_talk), ("everyday", frames_everyday),
+               ("situations", frames_situations))
     names = sorted({name for _, module in modules for name in dir(module)
                     if name.isupper() and not name.startswith("_") and not name.endswith("_WRITTEN")})
     for name in names:
