@@ -26,6 +26,10 @@ KEYS = {"text", "intent", "service", "when", "speaker", "situation", "ambiguous"
 SPEAKERS = {"elder", "elder_hearing", "elder_memory", "child", "grandchild", "spouse", "volunteer"}
 MIN_PER_SERVICE = 6
 MIN_PER_INTENT = 5
+# Intents added to bot/domain.yml after both sets were written: the sets cannot cover them, and the
+# author of the training data must not write items for them (that is the independence these sets keep).
+# complain (issue 15) is measured by the generated split and the live complaint conversations instead.
+NEWER_THAN_THE_SETS = {"complain"}
 # Copy guard: utterances of at least this many characters (no punctuation) must not occur in a
 # training example. Shorter ones are everyday phrases ("查一下我的预约") that a generator may
 # produce on its own. Coincidences found when the set was first checked against bot/data,
@@ -111,7 +115,7 @@ def test_size_and_spread(eval_set, items, intents, services):
     thin = {s: per_service.get(s, 0) for s in services if per_service.get(s, 0) < MIN_PER_SERVICE}
     assert not thin, f"services with fewer than {MIN_PER_SERVICE} examples: {thin}"
     per_intent = Counter(i["intent"] for i in clear)
-    thin = {i: per_intent.get(i, 0) for i in intents if per_intent.get(i, 0) < MIN_PER_INTENT}
+    thin = {i: per_intent.get(i, 0) for i in intents - NEWER_THAN_THE_SETS if per_intent.get(i, 0) < MIN_PER_INTENT}
     assert not thin, f"intents with fewer than {MIN_PER_INTENT} examples: {thin}"
     share = per_intent["request_service"] / len(clear)
     assert 0.35 <= share <= 0.55, f"service requests are {share:.0%} of the set"
