@@ -8,8 +8,11 @@ import re
 import time
 from datetime import datetime, timedelta, timezone
 
-from backend.fulfilment.visits import check_in
-from backend.models import Order
+import pytest
+from sqlalchemy import select
+
+from backend.fulfilment.visits import check_in, check_out
+from backend.models import Order, ServiceVisit
 from tests.web.conftest import shot
 from tests.web.console_world import (FAR, OTHER_STREET, accepted_order, audit_entries, db, login, person_id)
 
@@ -24,6 +27,21 @@ def started_ago(web_app, minutes: int, elder: str, volunteer: str) -> int:
         order.start_at = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=minutes)
         order.end_at = order.start_at + timedelta(minutes=order.duration_minutes)
     return order_id
+
+
+@pytest.fixture(autouse=True)
+def services_end(web_app):
+    """The services these tests start are checked out afterwards: a visit left open would overlap every
+    later service of the same volunteer (held as 'overlap') in the tests that share this world."""
+    yield
+    with db(web_app) as s:
+        visits = list(s.scalars(select(ServiceVisit).join(Order, Order.id == ServiceVisit.order_id).where(
+            ServiceVisit.check_out_at.is_(None), Order.state == "checked_in")))
+        for visit in visits:
+            checked_in = visit.check_in_at.replace(tzinfo=visit.check_in_at.tzinfo or timezone.utc)
+            check_out(s, visit.order_id, visit.volunteer_id, lat=visit.check_in_lat, lon=visit.check_in_lon,
+                      at=max(datetime.now(timezone.utc), checked_in + timedelta(minutes=1)),
+                      policy=web_app.state.policy, tz=web_app.state.settings.timezone)
 
 
 def row(page, order_id: int):
