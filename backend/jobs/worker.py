@@ -59,6 +59,9 @@ def background_lifespan(state: AppState, maintenance: Mapping[str, Callable[[], 
         settings = state.settings
         task = None
         if settings.background == "queue":  # the queue's tables: prepare_database made them
+            # procrastinate logs every job's start and end at INFO (several a second across the workers);
+            # its warnings and errors, and our own lines about stalled jobs, are what an operator needs
+            logging.getLogger("procrastinate").setLevel(logging.WARNING)
             name = f"{socket.gethostname()}:{os.getpid()}"
             task = asyncio.create_task(run_queue_worker(queue.build_queue(state, maintenance=maintenance), name))
         elif settings.dispatch_interval_seconds > 0:
