@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,9 @@ def idempotency_key(conversation_id: str, action: str, values: dict) -> str:
     raw = json.dumps([conversation_id, action, values], sort_keys=True, ensure_ascii=False, default=str)
     return f"bot-{action}-{hashlib.sha256(raw.encode('utf-8')).hexdigest()[:32]}"
 
+READ_RETRY_S = 8.0
+READ_RETRY_PAUSE_S = 0.5
+
 
 class BackendClient:
     def __init__(self, settings: BotSettings, transport: httpx.BaseTransport | None = None):
@@ -74,6 +78,20 @@ class BackendClient:
     # --- transport ------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, body: dict | None = None, params: Any = None,
                  key: str | None = None) -> Any:
+        """One request. A read the backend cannot answer (down, 5xx) is asked again for up to
+        ``READ_RETRY_S``: reads change nothing, and the backend's database restarting (its workers
+        answer 503 until the proxy sees them ready again, a few seconds) should not fail the caller's
+        turn. Writes are not retried here: ``_write`` queues them in the outbox."""
+        deadline = time.monotonic() + (READ_RETRY_S if method == "GET" else 0)
+        while True:
+            try:
+                return self._request_once(method, path, body=body, params=params, key=key)
+            except BackendUnavailable:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(READ_RETRY_PAUSE_S)
+
+    def _request_once(self, method: str, path: str, *, body: dict | None, params: Any, key: str | None) -> Any:
         headers = {"Idempotency-Key": key} if key else {}
         try:
             response = self._http.request(method, path, json=body, params=params, headers=headers)

@@ -108,3 +108,19 @@ def test_settings__unset_secrets_come_from_the_generated_file_only_in_dev(tmp_pa
     assert BotSettings.from_env(prod).service_token == "s3"
     with pytest.raises(ConfigurationError):
         BotSettings.from_env({"YINLING_ENV": "prod", "YINLING_SERVICE_TOKEN": "s3"})
+
+
+def test_read__asked_again_while_the_backend_answers_503_then_answered(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.actions.backend_client.READ_RETRY_PAUSE_S", 0.01)
+    answers = iter([httpx.Response(503), httpx.Response(503), httpx.Response(200, json={"id": 7})])
+    settings = BotSettings(backend_url="http://backend", service_token="t", outbox_path=tmp_path / "o.jsonl")
+    client = BackendClient(settings, transport=httpx.MockTransport(lambda r: next(answers)))
+    assert client.person_by_phone("+8613912340001") == {"id": 7}
+
+
+def test_write__5xx_is_not_asked_again_but_queued(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.actions.backend_client.READ_RETRY_PAUSE_S", 0.01)
+    calls = []
+    settings = BotSettings(backend_url="http://backend", service_token="t", outbox_path=tmp_path / "o.jsonl")
+    client = BackendClient(settings, transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(503)))
+    assert client.create_order(ORDER, "key-9").queued and len(calls) == 1
