@@ -58,7 +58,7 @@ def layout(tmp_path_factory):
                 YINLING_ACTIONS_PORT=str(free_port()), YINLING_METRICS_PORT=str(free_port()),
                 DATABASE_URL=f"postgresql+psycopg://{server}/yinling",
                 YINLING_TRACKER_STORE_URL=f"postgresql://{server}/yinling_conversations",
-                YINLING_LOCK_STORE_DB="13", IVR_STATE_URL="redis://127.0.0.1:6379/14",
+                YINLING_LOCK_STORE_DB="9", IVR_STATE_URL="redis://127.0.0.1:6379/10",  # no other test uses these
                 YINLING_SECRETS_FILE=str(work / "secrets.env"), IVR_SECRETS_FILE=str(work / "secrets.env"),
                 YINLING_BOT_OUTBOX=str(work / "outbox.jsonl"), YINLING_DISPATCH_INTERVAL_SECONDS="2",
                 TF_CPP_MIN_LOG_LEVEL="3")
