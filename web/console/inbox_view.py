@@ -22,8 +22,11 @@ from web.console.audit_view import action_text
 STATUS_ZH = {"open": "等待接手", "claimed": "处理中", "resolved": "已办结"}
 STATUS_BADGE = {"open": "warn", "claimed": "info", "resolved": "good"}
 CHANNEL_ZH = {"phone": "电话", "chat": "家属聊天"}
+# Every reason the hotline (ivr/) and the assistant (bot/actions/) open a request with; a test keeps it complete.
 REASON_ZH = {"caller asked for a person": "本人要求转人工", "caller pressed 0": "来电人按0",
-             "assistant could not understand": "助手两次没听懂"}
+             "caller pressed 0 in the keypad menu": "来电人在按键菜单里按0",
+             "the assistant handed off": "助手转人工", "two misunderstandings in a row": "助手两次没听懂",
+             "complaint without a credited service": "要投诉，但没找到可投诉的服务"}
 SPEAKER_ZH = {"caller": "来电人/家属", "assistant": "助手"}
 
 
