@@ -106,7 +106,22 @@ class ValidateComplaintForm(Leavable, FormValidationAction):
     def is_answer(self, intent: str | None, tracker: Tracker) -> bool:
         if tracker.get_slot("requested_slot") == "complaint_text" and intent in _ACCOUNT_INTENTS:
             return True
+        if tracker.get_slot("requested_slot") == "complaint_choice" and intent == "cancel_order":
+            return True  # "第二个" may read as cancel_order: get_validation_events takes it from the text
         return super().is_answer(intent, tracker)
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list:
+        """Asked "第几个", the words are the choice whatever intent the NLU gave them ("第二个" may read
+        as deny or cancel_order, which the slot's mapping leaves out): taken from the text."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if tracker.get_slot("requested_slot") == "complaint_choice" and not any(
+                e.get("name") == "complaint_choice" for e in events):
+            text = (tracker.latest_message or {}).get("text") or ""
+            chosen = self.validate_complaint_choice(text, dispatcher, tracker, domain)
+            if chosen.get("complaint_choice"):
+                events += [SlotSet(key, value) for key, value in chosen.items()]
+        return events
 
     def validate_complaint_choice(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:

@@ -44,6 +44,9 @@ STOPPED = {"service_request_form": "utter_stopped_order", "gift_form": "utter_st
 NOT_AN_ANSWER = frozenset({"check_balance", "check_stars", "check_history", "check_order", "help",
                            "cancel_order", "human_handoff", "goodbye", "repeat", "slow_down"})
 _FORM_TURN = ("action_listen", "action_extract_slots", "action_deactivate_loop")
+# Actions that open a form in the same turn (they read out the choices its first question asks about):
+# running before the question, they are no interruption.
+_OPENERS = ("action_find_complained",)
 STOPPED_MARK = "stopped"
 RESUMED_MARK = "resumed"
 _BARE_YES = ("好", "好的", "要", "约", "接着约", "继续", "继续约", "嗯", "对", "是", "行", "可以", "接着来", "还约")
@@ -93,7 +96,8 @@ def interrupted(tracker: Tracker, form: str) -> bool:
             return False
         if event.get("event") == "action":
             name = event.get("name") or ""
-            if name not in _FORM_TURN and name != form and not name.startswith(("validate_", "action_ask_")):
+            if (name not in _FORM_TURN and name not in _OPENERS and name != form
+                    and not name.startswith(("validate_", "action_ask_"))):
                 return True
     return False
 

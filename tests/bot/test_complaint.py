@@ -215,3 +215,25 @@ def test_leaving_at_the_read_back__nothing_filed(backend):
     order = served(11, "2025-03-10T01:00:00Z")
     dispatcher, _ = run(ActionDeny(), at_read_back("算了不投诉了", "deny", order))
     assert responses(dispatcher) == ["utter_stopped_complaint"] and backend.requests_of("POST") == []
+
+
+def test_first_question__the_services_just_read_out_are_no_interruption():
+    from bot.actions.forms import QUESTIONS
+    ask = next(cls for cls in QUESTIONS if cls.slot == "complaint_choice")()
+    events = [{"event": "user", "text": "我要投诉", "parse_data": {"intent": {"name": "complain"}}},
+              {"event": "action", "name": "action_find_complained"},
+              {"event": "bot", "text": "您最近做完了2次服务："},
+              {"event": "action", "name": "complaint_form"}]
+    dispatcher, result = run(ask, make_tracker(events=events, metadata=ELDER_PHONE))
+    assert responses(dispatcher) == ["utter_ask_complaint_choice"] and result == []
+
+
+@pytest.mark.parametrize("intent", ["deny", "cancel_order", "out_of_scope"])
+def test_choice__taken_from_the_words_whatever_the_intent(backend, intent):
+    two = [served(11, "2025-03-10T01:00:00Z"), served(12, "2025-03-11T04:00:00Z")]
+    events = [{"event": "active_loop", "name": "complaint_form"},
+              {"event": "user", "text": "第二个", "parse_data": {"intent": {"name": intent}}}]
+    tracker = make_tracker(slots={"complaint_orders": two, "requested_slot": "complaint_choice"}, text="第二个",
+                           intent=intent, events=events, active_loop="complaint_form", metadata=ELDER_PHONE)
+    _, result = run(ValidateComplaintForm(), tracker)
+    assert slots(result).get("complaint_choice") == "2"

@@ -70,7 +70,7 @@ def services(backend_url) -> list[dict]:
 
 def test_live__leaving_mid_complaint_stores_nothing(talk, backend_url, services, operator):
     asked = " ".join(talk("我要投诉", "complain-leave", CALLER))
-    assert "第1个" in asked and "第2个" in asked and "哪一次" in asked, asked
+    assert "第1个" in asked and "第2个" in asked and "哪一次" in asked and "还接着" not in asked, asked
     story = " ".join(talk("/affirm", "complain-leave", CALLER))  # key 1 on the phone
     assert "什么情况" in story, story
     left = " ".join(talk("算了不用了", "complain-leave", CALLER))
