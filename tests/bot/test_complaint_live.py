@@ -104,6 +104,8 @@ def test_live__complaint_read_back_filed_on_yes_and_a_retry_opens_no_second_case
 
 def test_live__family_chat_complaint_names_the_elder(talk, backend_url, services, operator):
     wang = person(backend_url, "+8613912340001")
+    balance_url = f"{backend_url}/api/v1/persons/{wang['id']}/balance"
+    before = httpx.get(balance_url, headers=HEADERS).json()["minutes"]
     served(backend_url, wang, "chat_companion", 10, 32.0660, 118.7810)
     son = person(backend_url, "+8613912340007")
     chat = {"person_id": son["id"], "channel": "chat"}
@@ -113,3 +115,8 @@ def test_live__family_chat_complaint_names_the_elder(talk, backend_url, services
     assert "王秀英的投诉已经登记了" in done, done
     filed = [c for c in cases(backend_url, operator) if c["source"] == "chat"]
     assert [s["text"] for c in filed for s in c["statements"]] == ["（家属代述）我替我妈反映个情况，上回来的人没干完活就走了"]
+    # The reviewer revokes the service: 王秀英's coin comes back (test_flows_live.py counts on her balance).
+    decided = httpx.post(f"{backend_url}/api/v1/disputes/{filed[0]['id']}/decision", headers=operator,
+                         json={"decision": "revoke", "reason": "电话核实，志愿者没干完就走了"})
+    assert decided.status_code == 200 and decided.json()["decision"] == "revoke", decided.text
+    assert httpx.get(balance_url, headers=HEADERS).json()["minutes"] == before
