@@ -44,9 +44,9 @@ STOPPED = {"service_request_form": "utter_stopped_order", "gift_form": "utter_st
 NOT_AN_ANSWER = frozenset({"check_balance", "check_stars", "check_history", "check_order", "help",
                            "cancel_order", "human_handoff", "goodbye", "repeat", "slow_down"})
 _FORM_TURN = ("action_listen", "action_extract_slots", "action_deactivate_loop")
-# Actions that open a form in the same turn (they read out the choices its first question asks about):
-# running before the question, they are no interruption.
-_OPENERS = ("action_find_complained",)
+# Actions a rule runs just before opening a form (finding the order, reading out the choices its first
+# question asks about): part of asking, so the first question is not put as "还要…吗？".
+_OPENERS = ("action_find_complained", "action_find_rateable", "action_list_cancellable")
 STOPPED_MARK = "stopped"
 RESUMED_MARK = "resumed"
 _BARE_YES = ("好", "好的", "要", "约", "接着约", "继续", "继续约", "嗯", "对", "是", "行", "可以", "接着来", "还约")

@@ -465,3 +465,28 @@ def test_service_tagged_on_a_time_answer_does_not_replace_the_chosen_service(bac
                          intent="request_service", events=events[:-2] + [user("改成打扫卫生吧")])
     assert ValidateServiceRequestForm().validate_service_type("cleaning", CollectingDispatcher(), named,
                                                               {})["service_type"] == "cleaning"
+
+
+@pytest.mark.parametrize("intent, opener, spoken, form, slot", [
+    ("rate_service", "action_find_rateable", None, "rating_form", "rating"),
+    ("cancel_order", "action_list_cancellable", "您有2个预约：", "cancel_form", "order_choice"),
+])
+def test_first_question__the_action_that_opens_the_form_is_no_interruption(intent, opener, spoken, form, slot):
+    """"我要评价" is answered with the question, not "还要评价吗？…": the action the rule runs just
+    before the form (finding the order, reading the list out) is part of asking, not another task."""
+    ask = next(cls for cls in QUESTIONS if cls.slot == slot)()
+    events = [{"event": "user", "text": "我要办", "parse_data": {"intent": {"name": intent}}},
+              {"event": "action", "name": opener}]
+    events += [{"event": "bot", "text": spoken}] if spoken else []
+    events += [{"event": "action", "name": form}]
+    dispatcher, result = run(ask, make_tracker(events=events, metadata=ELDER_PHONE))
+    assert responses(dispatcher) == [f"utter_ask_{slot}"] and result == []
+
+
+def test_first_question__an_answer_in_between_still_asks_whether_to_go_on():
+    ask = next(cls for cls in QUESTIONS if cls.slot == "rating")()
+    events = [{"event": "user", "text": "我还有多少时间币", "parse_data": {"intent": {"name": "check_balance"}}},
+              {"event": "action", "name": "action_check_balance"}, {"event": "bot", "text": "您还有12个时间币。"},
+              {"event": "action", "name": "rating_form"}]
+    dispatcher, result = run(ask, make_tracker(events=events, metadata=ELDER_PHONE))
+    assert responses(dispatcher) == ["utter_resume_rating_form"]
