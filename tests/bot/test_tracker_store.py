@@ -41,9 +41,8 @@ def drop_connections(url: str) -> int:
     return dropped
 
 
+@pytest.mark.parametrize("tracker_url", ["postgres"], indirect=True)  # the server side drops the connections
 def test_a_conversation_is_read_after_the_server_dropped_the_pools_connections(tracker_url):  # noqa: F811
-    if not tracker_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: the server side drops the connections")
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
