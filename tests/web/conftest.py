@@ -14,6 +14,9 @@ from backend.api.state import AppState
 from backend.core.bootstrap import seed_demo
 from tests.backend.conftest import SERVICE_TOKEN, make_state
 from tests.ivr.servers import ServerThread
+# Defined once here, not imported into each module: a fixture imported into a module is that module's own,
+# so every family-chat module started (and kept) a Rasa server of its own.
+from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
 from web.app import attach_web
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,7 +1,8 @@
 """The real assistant for the family chat tests: the Rasa server and action server (tests/ivr/servers.py)
 started once per session against the web app, whose chat proxy is then pointed at it.
 
-Import the fixture into a test module: ``from tests.web.family_rasa import family_rasa``."""
+tests/web/conftest.py makes it the one fixture of the session: a module asks for it by name (importing
+it into the module would give that module a Rasa server of its own)."""
 from __future__ import annotations
 
 import pytest

@@ -18,7 +18,6 @@ from tests.web import console_world
 from tests.web.conftest import shot
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_ELDER_PHONE, DEMO_FAMILY_PHONE, login_ok, person_by_phone
-from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
 from tests.web.widget import BOT_MESSAGES, ask_until_read_back, click_reply, orders_for, restart, say
 from web.family.chat_proxy import ask_assistant
 

@@ -11,8 +11,7 @@ import pytest
 from tests.web.conftest import shot
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_ELDER_PHONE, DEMO_FAMILY_PHONE, login_ok, person_by_phone
-from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
-from tests.web.widget import ask_until_read_back, click_reply, orders_for
+from tests.web.widget import ask_until_read_back, click_reply, orders_for, restart
 
 pytestmark = pytest.mark.usefixtures("web_assets", "family_rasa")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -25,6 +24,7 @@ def test_family_member_books_meal_service_for_mother_through_the_widget(web_app,
     before = {o.id for o in orders_for(web_app, elder.id)}
     login_ok(page, web_app.url)
     page.wait_for_selector(".yl-chat .QuickReply")
+    restart(page)  # the assistant is shared by the session's family-chat tests
 
     heard = ask_until_read_back(page, REQUEST)
     assert "对吗" in heard and "送餐" in heard and "明天" in heard, heard

@@ -20,7 +20,6 @@ from tests.web.conftest import shot
 from tests.web.console_world import login as console_login
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_ELDER_PHONE, login_ok, person_by_phone
-from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
 from tests.web.widget import ask_until_read_back, click_reply, orders_for, restart
 
 pytestmark = pytest.mark.usefixtures("web_assets", "family_rasa")

@@ -16,7 +16,6 @@ from tests.web import console_world
 from tests.web.conftest import shot
 from tests.web.family_helpers import web_assets  # noqa: F401 (fixture)
 from tests.web.family_helpers import DEMO_FAMILY_PHONE, login_ok, person_by_phone
-from tests.web.family_rasa import family_rasa  # noqa: F401 (fixture)
 from tests.web.widget import click_reply, say
 
 pytestmark = pytest.mark.usefixtures("web_assets", "family_rasa")
