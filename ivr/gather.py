@@ -8,18 +8,25 @@ when recognition is unavailable (``IVR_GATHER_SPEECH=false``), after two misreco
 row (``dialogue.on_final``: a result below ``IVR_MIN_CONFIDENCE``), or when the caller presses 1
 after the silence offer; its prompts are then asked in a keys-only ``<Gather input="dtmf">``.
 Twilio's voice cannot be slowed from here, so # in the menu only repeats the step.
+
+Between its webhooks a call is kept in ``services.gather_calls`` (``ivr.gather_store``: this
+process, or Redis when ``IVR_STATE_URL`` is set, so the next webhook may reach another worker).
+Each webhook loads the call, takes one step, and saves it; the call record's writes of that step
+are sent only once it is saved. If the store does not answer, the caller hears plainly that the
+line is busy and the call ends.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any, Awaitable, Callable
 
 from starlette.datastructures import FormData
 
 from ivr import dialogue, keypad, prompts, twiml
 from ivr.assistant import Reply
 from ivr.call_log import CallLog
-from ivr.errors import AssistantUnavailable
+from ivr.errors import AssistantUnavailable, CallStateUnavailable
 from ivr.handoff import operator_number
 from ivr.keypad_actions import KeypadMenu
 from ivr.services import IvrServices
@@ -42,19 +49,63 @@ class GatherCall:
     floor: dialogue.Floor = field(default_factory=dialogue.Floor)
     keypad: KeypadMenu | None = None
 
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a worker needs to take the call's next step (JSON-ready)."""
+        return {"caller": self.caller, "silent": self.silent, "offered": self.offered,
+                "transferred": self.transferred, "floor": asdict(self.floor), "log": self.log.snapshot(),
+                "keypad": self.keypad.snapshot() if self.keypad is not None else None}
+
+    @classmethod
+    def restore(cls, services: IvrServices, call_sid: str, fields: dict[str, Any], *,
+                held: bool = False) -> "GatherCall":
+        record = CallLog.restore(services.backend, call_sid, fields["log"], held=held)
+        menu = fields["keypad"]
+        return cls(record, fields["caller"], silent=int(fields["silent"]), offered=bool(fields["offered"]),
+                   transferred=bool(fields["transferred"]), floor=dialogue.Floor(**fields["floor"]),
+                   keypad=None if menu is None else KeypadMenu.restore(services, record, fields["caller"],
+                                                                         call_sid, menu))
+
 
 def _action(services: IvrServices) -> str:
     return f"{services.settings.public_url}/ivr/gather"
 
 
-def _call(services: IvrServices, call_sid: str, caller: str) -> GatherCall:
-    call = services.gather_calls.get(call_sid)
-    if call is None:  # first webhook, or this process restarted mid-call
-        call = GatherCall(CallLog(services.backend, call_sid), caller)
+async def _step(services: IvrServices, call_sid: str, caller: str,
+                take: Callable[[GatherCall], Awaitable[str]]) -> str:
+    """One webhook: load the call (new on its first webhook, or if it expired), let ``take`` answer
+    it, save it. Saved: its record writes go out. Another webhook of the call saved first (a replayed
+    request): this step is dropped whole, record writes too. The store unreachable: the line is busy."""
+    store = services.gather_calls
+    try:
+        stored = await store.load(call_sid)
+    except CallStateUnavailable as exc:
+        log.error("ivr: gather call %s not answered: %s", call_sid, exc)
+        return twiml.say_and_hang_up(services.settings, prompts.LINE_BUSY)
+    if stored.fields is None:
+        call = GatherCall(CallLog(services.backend, call_sid, held=True), caller)
         call.log.open(caller, "phone", "gather")
-        services.gather_calls[call_sid] = call
+    else:
+        call = GatherCall.restore(services, call_sid, stored.fields, held=True)
+    answer = await take(call)
+    try:
+        kept = await store.save(call_sid, stored.version, call.snapshot())
+    except CallStateUnavailable as exc:
+        # What this step did (a booking, perhaps) is true, so its record is written; but the call
+        # cannot go on from a step nobody will find, so it ends with the plain sentence.
+        log.error("ivr: gather call %s ended, its step not saved: %s", call_sid, exc)
+        call.log.event("error", "call state not saved")
+        call.log.turn("assistant", prompts.LINE_BUSY, source="prompt")
+        call.log.release()
+        return twiml.say_and_hang_up(services.settings, prompts.LINE_BUSY)
+    if not kept:
+        log.warning("ivr: gather call %s: another webhook of the call was saved first; this one is dropped",
+                    call_sid)
+        call.log.discard()
+        return answer
+    call.log.release()
+    if stored.version == 0:
         ACTIVE_CALLS.labels("gather").inc()
-    return call
+    return answer
 
 
 def _confidence(form: FormData) -> float | None:
@@ -76,7 +127,16 @@ async def _ask(services: IvrServices, call: GatherCall, call_sid: str, message: 
 
 
 async def first_turn(services: IvrServices, call_sid: str, caller: str) -> str:
-    call = _call(services, call_sid, caller)
+    return await _step(services, call_sid, caller, lambda call: _greet(services, call, call_sid))
+
+
+async def next_turn(services: IvrServices, form: FormData) -> str:
+    call_sid = str(form.get("CallSid", ""))
+    caller = str(form.get("From", ""))
+    return await _step(services, call_sid, caller, lambda call: _answer(services, call, call_sid, form))
+
+
+async def _greet(services: IvrServices, call: GatherCall, call_sid: str) -> str:
     if not services.settings.gather_speech:
         return _open_keypad(services, call, call_sid, [prompts.RECOGNITION_OFF], consent=True)
     replies = await _ask(services, call, call_sid, "/greet")
@@ -86,9 +146,7 @@ async def first_turn(services: IvrServices, call_sid: str, caller: str) -> str:
     return twiml.gather(services.settings, say=texts, action=_action(services), consent=True)
 
 
-async def next_turn(services: IvrServices, form: FormData) -> str:
-    call_sid = str(form.get("CallSid", ""))
-    call = _call(services, call_sid, str(form.get("From", "")))
+async def _answer(services: IvrServices, call: GatherCall, call_sid: str, form: FormData) -> str:
     digits, speech = str(form.get("Digits", "") or ""), str(form.get("SpeechResult", "") or "").strip()
     if digits:
         digit, offered = digits[0], call.offered
@@ -185,7 +243,15 @@ async def _hand_off(services: IvrServices, call: GatherCall, call_sid: str, reas
 
 async def finish(services: IvrServices, call_sid: str, status: str, reason: str) -> None:
     """Twilio says the call is over: write the record's end and forget the call."""
-    call = services.gather_calls.pop(call_sid, None)
-    if call is not None:
+    if services.settings.mode != "gather":
+        return
+    try:
+        fields = await services.gather_calls.pop(call_sid)
+    except CallStateUnavailable as exc:
+        log.error("ivr: gather call %s: the record keeps Twilio's status, not whether it was transferred: %s",
+                  call_sid, exc)
+        return
+    if fields is not None:
         ACTIVE_CALLS.labels("gather").dec()
+        call = GatherCall.restore(services, call_sid, fields)
         await call.log.close("transferred" if call.transferred else status, reason)

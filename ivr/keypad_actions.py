@@ -11,11 +11,14 @@ exchanges once; a refusal is the backend's Chinese sentence and stores nothing.
 ``KeypadMenu`` does not speak: each key gives a ``KeypadTurn`` (what to say, whether to hand
 off or slow down), which the streamed call (``ivr.session``) renders as audio and the
 ``<Gather>`` mode (``ivr.gather``) as TwiML. Both write the same call records through it.
+A gather-mode call's menu is rebuilt for each webhook from ``snapshot()``: the step, the goods
+read out and the exchanges made; the caller's details are looked up again, not stored.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ivr import keypad, prompts
@@ -49,6 +52,22 @@ class KeypadMenu:
         self._mall = keypad.MallView()
         self._goods_ids: list[int] = []
         self._exchanges = 0  # exchanges confirmed in this call: the idempotency key's step
+
+    def snapshot(self) -> dict[str, Any]:
+        """Where the caller is in the menu (JSON-ready)."""
+        return {"state": asdict(self.state), "mall": asdict(self._mall), "goods_ids": self._goods_ids,
+                "exchanges": self._exchanges}
+
+    @classmethod
+    def restore(cls, services: IvrServices, log: CallLog, caller: str, call_sid: str,
+                fields: dict[str, Any]) -> "KeypadMenu":
+        menu = cls(services, log, caller, call_sid)
+        menu.state = keypad.MenuState(**fields["state"])
+        mall = fields["mall"]
+        menu._mall = keypad.MallView(goods=tuple((name, price) for name, price in mall["goods"]),
+                                     balance=mall["balance"], code=mall["code"], pickup=mall["pickup"])
+        menu._goods_ids, menu._exchanges = list(fields["goods_ids"]), int(fields["exchanges"])
+        return menu
 
     async def press(self, digit: str) -> KeypadTurn:
         names = await self._names()

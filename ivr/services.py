@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 from speech import CallProfile, SpeechSettings
 from speech.grammars import YES_NO_CN
@@ -11,6 +11,7 @@ from speech.interface import CallRecognition, SpeechOutput
 
 from ivr.assistant import Assistant
 from ivr.backend_client import BackendClient
+from ivr.gather_store import GatherCallStore, gather_calls
 from ivr.settings import IvrSettings
 from ivr.tokens import StreamTokenStore
 from ivr.transfer import Transferrer
@@ -28,7 +29,8 @@ class Recogniser(CallRecognition, Protocol):
 class IvrServices:
     """``open_recogniser`` raises ``speech.ModelUnavailable`` when recognition is off (keypad
     mode); ``recordings_dir`` None = no call recordings; ``confirm_grammar``: the phrases the
-    recogniser is restricted to while a read-back waits for yes/no (in the model's language)."""
+    recogniser is restricted to while a read-back waits for yes/no (in the model's language);
+    ``gather_calls``: gather-mode calls between webhooks, by default where ``IVR_STATE_URL`` says."""
 
     settings: IvrSettings
     speech_settings: SpeechSettings
@@ -40,8 +42,12 @@ class IvrServices:
     open_recogniser: Callable[[CallProfile], Recogniser]
     recordings_dir: Path | None = None
     confirm_grammar: tuple[str, ...] = YES_NO_CN
-    gather_calls: dict[str, Any] = field(default_factory=dict)  # call SID → ivr.gather.GatherCall
+    gather_calls: GatherCallStore = None  # type: ignore[assignment]  # set from the settings when not given
     _service_names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.gather_calls is None:
+            self.gather_calls = gather_calls(self.settings.state_url, self.settings.max_call_s)
 
     async def keypad_service_names(self) -> list[str]:
         """Chinese names of the keypad menu's services (from the backend, remembered)."""
@@ -53,3 +59,4 @@ class IvrServices:
         await self.backend.aclose()
         await self.assistant.aclose()
         self.tokens.close()
+        await self.gather_calls.aclose()

@@ -45,9 +45,13 @@ class IvrSettings(BaseSettings):
                            "and only as the number of a person in the operator's scope.")
     language: str = Field("zh-CN", description="Language of Twilio's own <Say>/<Gather>.")
     state_url: str = Field(
-        "", description="Per-call state the workers share (stream tokens): empty = this process's memory (one "
-                        "worker); redis://[:password@]host:6379/2 = Redis, for several workers behind one address.")
+        "", description="Per-call state the workers share (stream tokens, gather-mode calls between webhooks): "
+                        "empty = this process's memory (one worker); redis://[:password@]host:6379/2 = Redis, for "
+                        "several workers behind one address.")
     stream_token_ttl_s: float = Field(120.0, gt=0, description="How long a stream token may wait for use.")
+    max_call_s: float = Field(
+        14400.0, gt=0, description="Longest call (Twilio's default limit is 4 h): a gather-mode call's state is "
+                                   "forgotten this long after its last webhook if Twilio never said it ended.")
     silence_reprompt_s: float = Field(8.0, gt=0, description="Caller silence after a prompt before re-prompting.")
     max_reprompts: int = Field(2, ge=0, description="Re-prompts before offering the keypad or a person.")
     assistant_timeout_s: float = Field(8.0, gt=0, description="Longest wait for the Rasa server.")
