@@ -90,7 +90,7 @@ class ServiceClassifier(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # Bumped when the training code changes, so Rasa's cache does not reuse an older model.
-            "model_version": 4,
+            "model_version": 5,
             # Intents whose utterances may name a service; elsewhere the component only ranks.
             "intents": ["request_service", "cancel_order", "check_order", "rate_service"],
             # Report a service DIET did not tag from this probability on, unless "no service" is

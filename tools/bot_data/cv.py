@@ -17,6 +17,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from bot.nlu.intent_blender import CHAR_MODEL
 from bot.nlu.service_classifier import decide, ServiceClassifier
 from bot.nlu.service_model import NONE, catalogue_examples, train
 from bot.nlu.text import normalize_utterance
@@ -161,7 +162,7 @@ def intent_run(seed: int = 12) -> dict:
     for fold in range(FOLDS):
         train_set = [e for e in data if frame_fold[e.frame] != fold]
         test_set = [e for e in data if frame_fold[e.frame] == fold]
-        model = train([e.text for e in train_set], [e.label for e in train_set], {})
+        model = train([e.text for e in train_set], [e.label for e in train_set], {}, **CHAR_MODEL)
         right = sum(model.ranking(e.text)[0][0] == e.label for e in test_set)
         rows.append({"fold": fold, "examples": len(test_set), "accuracy": right / len(test_set)})
         hits, total = hits + right, total + len(test_set)
