@@ -9,10 +9,12 @@ import pytest
 from tools.bot_data.cv import run
 
 REPORT = Path(__file__).resolve().parents[2] / "var" / "reports" / "bot_service_cv.json"
-# Floors a few points under the figures in docs/benchmarks.md (deterministic: seeded folds and data).
-TOP1_FLOOR = 0.76
-DECIDED_FLOOR = 0.75
-NONE_KEPT_FLOOR = 0.85
+# Floors a few points under the figures in docs/benchmarks.md (deterministic: seeded folds and data;
+# a catalogue edit reshuffles which phrases are held out, about ±1.5 points). Seed 12 on main before
+# IDF weighting: 87.7 / 86.7 / 91.5 %; with it 89.4 / 88.6 / 93.9 %.
+TOP1_FLOOR = 0.87
+DECIDED_FLOOR = 0.86
+NONE_KEPT_FLOOR = 0.92
 
 
 @pytest.fixture(scope="module")
