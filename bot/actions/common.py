@@ -192,15 +192,22 @@ def pending_answered_now(tracker: Tracker) -> str | None:
 
     A read-back is answered only in the very next user turn: after anything else was asked and
     answered in between ("查余额" after "…对吗？"), a later "对" must not book, gift or cancel.
+    A turn the bot never answered, said again word for word, does not count as moving on: when the action
+    answering a "对" was lost (an action server down or busy mid-turn: Rasa drops the action's events and
+    says nothing), the caller's repeated "对" is the same answer to the same question.
     Trackers without the events that set it (unit tests) count as answered now.
     """
     pending = tracker.get_slot("pending_confirmation")
     if not pending:
         return None
-    users = 0
+    users, answered, latest = 0, True, None  # the latest user turn is the one being answered now
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
+        if event.get("event") == "bot":
+            answered = True
+        elif event.get("event") == "user":
+            latest = event.get("text") if latest is None else latest
+            users += 0 if not answered and event.get("text") == latest else 1
+            answered = False
         elif event.get("event") == "slot" and event.get("name") == "pending_confirmation":
             return pending if users <= 1 and event.get("value") == pending else None
     return pending

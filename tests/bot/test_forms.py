@@ -169,6 +169,17 @@ def test_confirm__a_yes_right_after_the_read_back_books(backend):
     assert len(backend.posts("/orders")) == 1
 
 
+def test_confirm__a_yes_repeated_after_a_turn_the_bot_never_answered_books_once(backend):
+    """The first 对's action was lost (both action servers marked down mid-restart: Rasa says nothing and drops
+    its events); the caller says 对 again and it books (tests/tools/test_run_prod_postgres.py under load heard
+    刚才那件事还没办 here). Fails with the old rule, which counted every user turn."""
+    events = read_back_then(user("对", "affirm"), {"event": "action", "name": "action_listen"}, user("对", "affirm"))
+    tracker = make_tracker(slots={**BOOKING, "pending_confirmation": "order"}, text="对", intent="affirm",
+                           events=events, metadata=ELDER_PHONE)
+    dispatcher, _out = run(ActionConfirm(), tracker)
+    assert len(backend.posts("/orders")) == 1, responses(dispatcher)
+
+
 def test_free_words_at_the_read_back_are_a_note_read_back_again(backend):
     # "要带病历本" was taken as yes (issue 12); whatever the NLU makes of it, it is a note.
     tracker = make_tracker(slots={**BOOKING, "pending_confirmation": "order"}, text="要带病历本",
