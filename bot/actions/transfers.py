@@ -2,6 +2,7 @@
 policy and the balance, and the transfer itself on affirm."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -97,9 +98,26 @@ def stop_quietly() -> dict[str, Any]:
     return {"requested_slot": None, "form_problem": None}
 
 
+# An amount of coins said in the request itself whose measure word the recogniser misheard: Whisper wrote
+# "我想送300克时间币给别人" for 三百个时间币 on the Mandarin hotline, and the NLU found no amount in it.
+_MISHEARD_AMOUNT = re.compile(r"(\d+|[零一二两三四五六七八九十百千]+)\s*[个克各歌颗]\s*(?:时间)?币")
+
+
+def amount_in_words(tracker: Tracker) -> dict[str, Any]:
+    """``coin_amount`` from the caller's own words when the NLU found none ("300克时间币" → "300个")."""
+    if tracker.get_slot("coin_amount"):
+        return {}
+    found = _MISHEARD_AMOUNT.search((tracker.latest_message or {}).get("text") or "")
+    return {"coin_amount": f"{found.group(1)}个"} if found else {}
+
+
 class ValidateGiftForm(Leavable, FormValidationAction):
     def name(self) -> str:
         return "validate_gift_form"
+
+    async def extract_coin_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        return amount_in_words(tracker)
 
     async def extract_recipient_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
@@ -144,6 +162,10 @@ class ValidateGiftForm(Leavable, FormValidationAction):
 class ValidateDonationForm(Leavable, FormValidationAction):
     def name(self) -> str:
         return "validate_donation_form"
+
+    async def extract_coin_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        return amount_in_words(tracker)
 
     def validate_coin_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:

@@ -309,6 +309,19 @@ def test_donation__not_allowed_is_the_first_answer(backend):
     assert responses(dispatcher) == ["utter_donation_not_allowed"] and result["requested_slot"] is None
 
 
+@pytest.mark.parametrize("said, amount", [("我想送300克时间币给别人", "300个"), ("捐五十各时间币", "五十个"),
+                                          ("送三百个币给我儿子", "三百个"), ("我想送时间币给别人", None)])
+def test_gift__an_amount_whose_measure_word_was_misheard_is_still_the_amount(said, amount):
+    """Whisper on the Mandarin hotline wrote 300克时间币 for 三百个时间币 and the NLU found no amount, so the
+    form asked 您要多少个时间币？ instead of refusing at once (tests/ivr/test_mandarin_calls.py)."""
+    tracker = make_tracker(text=said, intent="gift", active_loop="gift_form", metadata=ELDER_PHONE)
+    for form in (ValidateGiftForm(), ValidateDonationForm()):
+        extracted = asyncio.run(form.extract_coin_amount(CollectingDispatcher(), tracker, {}))
+        assert extracted == ({"coin_amount": amount} if amount else {})
+    said_before = make_tracker(slots={"coin_amount": "两个"}, text=said, intent="gift", metadata=ELDER_PHONE)
+    assert asyncio.run(ValidateGiftForm().extract_coin_amount(CollectingDispatcher(), said_before, {})) == {}
+
+
 def test_gift__my_son_is_found_in_the_family_links_without_asking_his_phone(backend):
     backend.family_links = [{"id": 3, "elder_id": 1, "elder_name": "王秀英", "member_id": 7, "member_name": "李娟",
                              "relation": "child", "consent": "consented"}]

@@ -66,10 +66,11 @@ def test_render__concurrent_calls_do_not_garble_each_other(synthesiser):
     alone = [synthesiser.render_blocking(text, profile) for text, profile in jobs]
     together = asyncio.run(concurrent())
     assert [r.spoken for r in together] == [text for text, _ in jobs]
-    # One espeak instance carries a few ms of state from its previous utterance, so renderings
-    # are near-identical rather than bit-equal; mixing two texts would change length and shape.
+    # One espeak instance carries some state from its previous utterance, so renderings are
+    # near-identical rather than bit-equal (39 ms of 3.6 s seen in CI under load); mixing two texts
+    # would change length by seconds and the shape.
     for mine, reference in zip(together, alone):
-        assert mine.seconds == pytest.approx(reference.seconds, rel=0.01)
+        assert mine.seconds == pytest.approx(reference.seconds, rel=0.03)
         # Lengths may differ by those few ms, which can put the two on either side of a window
         # boundary: compare the envelopes over the length both renderings have.
         common = min(len(mine.pcm), len(reference.pcm))
