@@ -12,6 +12,7 @@ Standard library only, so it runs under either environment's Python.
 """
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -112,10 +113,14 @@ def services(ports: Ports, model: Path = MODEL) -> list[Service]:
 
 
 def answers(url: str) -> bool:
+    """Whether the server at ``url`` answers. Anything but an HTTP answer is "not yet": probing a loopback
+    port in the ephemeral range before its server listens can connect the probe to itself (TCP
+    simultaneous open), and it reads back its own request (``BadStatusLine: GET / HTTP/1.1``; this ended
+    a run-prod start in a fresh-clone run of 2026-12-04)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status < 500
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return False
 
 
