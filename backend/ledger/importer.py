@@ -16,7 +16,9 @@ postings: [account, minutes] pairs; an account is ``person:<person id>``, ``clea
 service_minutes, memo, channel (default ``paper``), order_id: as on ``Transaction``.
 
 The file is read twice: first every line's form is checked (nothing is written if one line is
-malformed), then the records are appended in batches inside one database transaction, so a
+malformed), then the records are appended in batches inside one database transaction
+(``journal.write_stream``: rows written per batch, balances carried in memory and written to the
+accounts once at the end), so a
 record the validators refuse (an overdraft, a frozen account …) rolls back the whole import and
 the error names its line. The head lock is held for the whole import: run it before the city
 goes live, or at a quiet hour.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import InvalidInput, LedgerError, YinlingError
 from backend.ledger.accounts import clearing_account, fund_account, person_account
-from backend.ledger.journal import Request, write_batch
+from backend.ledger.journal import Request, write_stream
 from backend.ledger.records import Kind, Posting, Transaction
 from backend.models import Account, LedgerHead
 
@@ -170,14 +173,19 @@ def _request(record: _Record, ids: dict[str, int]) -> Request:
 def import_ledger(session: Session, path: Path) -> ImportReport:
     """Append every record of ``path`` in the session's transaction, or raise ``ImportRefused``."""
     ids = _resolve(session, _check_form(path))
+    start_seq = _head_seq(session)
     new = existing = 0
-    head_seq = None
-    batch: list[_Record] = []
+    head_seq = start_seq
+    current: list[_Record] = []
 
-    def flush() -> None:
-        nonlocal new, existing, head_seq
-        outcomes = write_batch(session, [_request(r, ids) for r in batch])
-        for record, outcome in zip(batch, outcomes):
+    def batches() -> Iterator[list[Request]]:
+        records = _records(path)
+        while chunk := list(islice(records, BATCH)):  # the file's records, BATCH at a time
+            current[:] = chunk
+            yield [_request(r, ids) for r in chunk]
+
+    for results in write_stream(session, batches()):
+        for record, outcome in zip(current, results):
             if isinstance(outcome, YinlingError):
                 detail = outcome.detail if isinstance(outcome, LedgerError) else f"{outcome.code}: {outcome.detail}"
                 raise _refuse(record.line, record.ref, detail) from outcome
@@ -185,17 +193,8 @@ def import_ledger(session: Session, path: Path) -> ImportReport:
                 new += 1
             else:
                 existing += 1
-            head_seq = outcome[-1].seq if head_seq is None else max(head_seq, outcome[-1].seq)
-        batch.clear()
-
-    start_seq = _head_seq(session)
-    for record in _records(path):
-        batch.append(record)
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
-    return ImportReport(new, existing, max(head_seq or 0, start_seq))
+            head_seq = max(head_seq, outcome[-1].seq)
+    return ImportReport(new, existing, head_seq)
 
 
 def _head_seq(session: Session) -> int:

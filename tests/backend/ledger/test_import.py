@@ -157,3 +157,42 @@ def test_import_ledger__a_batch_big_enough_for_copy_chains_like_any_other(state,
     assert (again.new, again.existing) == (0, len(records))
     with unit_of_work(state.sessions) as s:
         assert snapshot(s) == before
+
+
+def test_import_ledger__balances_carry_from_batch_to_batch_and_accounts_are_written_once(state, tmp_path, monkeypatch):
+    """Batches of two: a record spends what a record two batches earlier credited (the balance is carried in
+    memory), the accounts' balances are written by one statement after the last batch rather than one per
+    batch, and an overdraft in the last batch is refused on that record's line with nothing stored."""
+    from sqlalchemy import event
+
+    from backend.ledger import importer
+    monkeypatch.setattr(importer, "BATCH", 2)
+    tree, a, b = _city(state)
+    records = _records(tree, a, b)   # r5 (batch 3) redeems 90 of A's 120 credited by r1 (batch 1)
+    updates = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE ACCOUNTS"):
+            updates.append(statement)
+
+    event.listen(state.engine, "before_cursor_execute", count)
+    try:
+        with unit_of_work(state.sessions) as s:
+            report = import_ledger(s, _write(tmp_path / "old.jsonl", records))
+    finally:
+        event.remove(state.engine, "before_cursor_execute", count)
+    assert (report.new, report.existing, report.head_seq) == (5, 0, 5)
+    assert len(updates) == 1, updates
+    with unit_of_work(state.sessions) as s:
+        assert (person_account(s, a).balance, person_account(s, b).balance) == (0, 0)
+        assert person_account(s, a).service_minutes == 120
+        assert_ledger_sound(s)
+        before = snapshot(s)
+    # The same file again with one more record that overdraws A (now at 0), in the last batch.
+    records.append({"ref": "r6", "kind": "gift", "at": "2019-03-06T08:00:00+08:00",
+                    "postings": [[f"person:{a}", -10], [f"person:{b}", 10]]})
+    with pytest.raises(ImportRefused) as refused, unit_of_work(state.sessions) as s:
+        import_ledger(s, _write(tmp_path / "more.jsonl", records))
+    assert "line 6 (ref r6): account" in refused.value.detail
+    with unit_of_work(state.sessions) as s:
+        assert snapshot(s) == before
