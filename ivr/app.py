@@ -26,6 +26,7 @@ from speech import get_settings as get_speech_settings
 from ivr.assistant import RasaAssistant
 from ivr.backend_client import BackendClient
 from ivr.errors import CallStateUnavailable
+from ivr.gather import count_calls_in_metrics
 from ivr.gateway import handle_stream
 from ivr.services import IvrServices
 from ivr.settings import IvrSettings
@@ -130,9 +131,12 @@ async def ivr_lifespan(services: IvrServices, recognition: RecognitionService | 
     warming = None
     if recognition is not None and synthesiser is not None:
         warming = asyncio.create_task(warm_up(recognition, synthesiser, recognition.settings))
+    uncount = count_calls_in_metrics(services.gather_calls) if services.settings.mode == "gather" else None
     try:
         yield
     finally:
+        if uncount is not None:
+            uncount()
         if warming is not None:
             warming.cancel()
         await services.aclose()

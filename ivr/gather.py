@@ -14,10 +14,16 @@ process, or Redis when ``IVR_STATE_URL`` is set, so the next webhook may reach a
 Each webhook loads the call, takes one step, and saves it; the call record's writes of that step
 are sent only once it is saved. If the store does not answer, the caller hears plainly that the
 line is busy and the call ends.
+
+``yinling_active_calls{mode="gather"}`` is the number of calls in that store, read when Prometheus
+scrapes (``count_calls_in_metrics``): a worker cannot count gather calls itself, because a call's first
+webhook and its end may reach different workers (counting up at one and down at the other made one
+worker's count negative). Every worker sharing the store reports the same number.
 """
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -27,6 +33,7 @@ from ivr import dialogue, keypad, prompts, twiml
 from ivr.assistant import Reply
 from ivr.call_log import CallLog
 from ivr.errors import AssistantUnavailable, CallStateUnavailable
+from ivr.gather_store import GatherCallStore
 from ivr.handoff import operator_number
 from ivr.keypad_actions import KeypadMenu
 from ivr.services import IvrServices
@@ -66,6 +73,24 @@ class GatherCall:
                                                                          call_sid, menu))
 
 
+def count_calls_in_metrics(store: GatherCallStore) -> Callable[[], None]:
+    """From now on ``yinling_active_calls{mode="gather"}`` is ``store.count()`` at each scrape (NaN when the
+    store does not answer); the function returned puts the gauge back to a plain 0 (at shutdown)."""
+    def calls_now() -> float:
+        try:
+            return float(store.count())
+        except CallStateUnavailable as exc:
+            log.warning("ivr: gather calls not counted for the metrics: %s", exc)
+            return math.nan
+
+    ACTIVE_CALLS.labels("gather").set_function(calls_now)
+
+    def stop() -> None:
+        ACTIVE_CALLS.remove("gather")
+        ACTIVE_CALLS.labels("gather")
+    return stop
+
+
 def _action(services: IvrServices) -> str:
     return f"{services.settings.public_url}/ivr/gather"
 
@@ -103,8 +128,6 @@ async def _step(services: IvrServices, call_sid: str, caller: str,
         call.log.discard()
         return answer
     call.log.release()
-    if stored.version == 0:
-        ACTIVE_CALLS.labels("gather").inc()
     return answer
 
 
@@ -252,6 +275,5 @@ async def finish(services: IvrServices, call_sid: str, status: str, reason: str)
                   call_sid, exc)
         return
     if fields is not None:
-        ACTIVE_CALLS.labels("gather").dec()
         call = GatherCall.restore(services, call_sid, fields)
         await call.log.close("transferred" if call.transferred else status, reason)

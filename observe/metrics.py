@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-ACTIVE_CALLS = Gauge("yinling_active_calls", "Calls this worker is serving now", ["mode"])
+# stream: the Media Streams this worker serves (each lives on one worker); gather: the calls in the shared gather
+# store, the same on every worker (ivr.gather.count_calls_in_metrics: a gather call's webhooks reach any worker).
+ACTIVE_CALLS = Gauge("yinling_active_calls", "Calls in progress: stream, served by this worker; gather, in the "
+                     "store every worker shares (the same on each)", ["mode"])
 TURN_LATENCY = Histogram(
     "yinling_turn_latency_seconds",
     "End of the caller's utterance (endpoint) to the first audio of the answer, streamed calls",

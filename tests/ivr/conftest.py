@@ -15,6 +15,7 @@ from backend.core.db import unit_of_work
 from ivr.app import create_ivr_app
 from ivr.assistant import Assistant, RasaAssistant
 from ivr.backend_client import BackendClient
+from ivr.gather_store import GatherCallStore
 from ivr.services import IvrServices
 from ivr.settings import IvrSettings
 from ivr.tokens import stream_tokens
@@ -112,19 +113,21 @@ class Hotline:
 
 @pytest.fixture
 def hotline_factory(backend, synthesiser, speech_settings):
-    """Start an IVR app on the given parts: ``async with hotline_factory(...) as line``."""
+    """Start an IVR app on the given parts: ``async with hotline_factory(...) as line``. ``gather_calls``: a
+    gather-call store to share with another hotline (two workers), else the one the settings name."""
     import contextlib
 
     @contextlib.asynccontextmanager
     async def start(*, assistant: Assistant | None = None, open_recogniser=no_recognition,
-                    confirm_grammar: tuple[str, ...] = YES_NO_CN, **settings_overrides) -> AsyncIterator[Hotline]:
+                    confirm_grammar: tuple[str, ...] = YES_NO_CN, gather_calls: GatherCallStore | None = None,
+                    **settings_overrides) -> AsyncIterator[Hotline]:
         settings = ivr_settings(backend.url, **settings_overrides)
         twilio = TwilioRestSimulator(ACCOUNT_SID, AUTH_TOKEN)
         services = IvrServices(
             settings=settings, speech_settings=speech_settings, tokens=stream_tokens(settings.state_url, settings.stream_token_ttl_s),
             backend=BackendClient(settings), assistant=assistant or RasaAssistant(settings),
             transferrer=Transferrer(settings, http_client=twilio), speaker=synthesiser,
-            open_recogniser=open_recogniser, confirm_grammar=confirm_grammar)
+            open_recogniser=open_recogniser, confirm_grammar=confirm_grammar, gather_calls=gather_calls)
         with ServerThread(create_ivr_app(services=services), "ivr") as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
                 yield Hotline(server.url, f"ws://127.0.0.1:{server.port}/ivr/stream", services, twilio, http)

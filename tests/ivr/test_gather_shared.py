@@ -1,6 +1,7 @@
 """Gather-mode calls kept between webhooks (``ivr.gather_store``), in this process and in Redis, against
 the real backend with signed webhooks: two webhooks of one call at once keep exactly one step (the other
-is dropped whole, record writes too), and a store that does not answer is told to the caller plainly."""
+is dropped whole, record writes too), a store that does not answer is told to the caller plainly, and
+``yinling_active_calls{mode="gather"}`` counts the calls in the shared store, whichever worker began them."""
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +9,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from prometheus_client import REGISTRY
+
 from ivr import prompts
 from ivr.assistant import Reply
+from ivr.call_log import CallLog
+from ivr.gather import GatherCall
+from ivr.gather_store import MemoryGatherCalls
+from observe.metrics import ACTIVE_CALLS
 from tests.ivr.conftest import AUTH_TOKEN, PUBLIC_URL, call_record
 from tests.ivr.scripted import ScriptedAssistant
 from tests.ivr.simulator import post_webhook
@@ -80,3 +87,33 @@ async def test_store_unreachable_the_caller_hears_the_line_is_busy(backend, hotl
         assert done.status_code == 204  # the record is still closed with Twilio's status
     assert assistant.received == []  # nothing was taken from a call nobody could keep
     assert call_record(backend, call["CallSid"])["status"] == "completed"
+
+
+def active_gather_calls() -> float:
+    return REGISTRY.get_sample_value("yinling_active_calls", {"mode": "gather"})
+
+
+async def test_active_calls__a_call_begun_on_another_worker_and_ended_on_this_one_counts_1_then_0(
+        backend, hotline_factory):
+    """The gauge is the shared store's count: a call whose first webhook another worker answered is counted
+    here, and its end here brings the gauge to 0. Counting up where a call began and down where it ended left
+    this worker at -1 (and the other at +1 for ever)."""
+    ACTIVE_CALLS.labels("gather").set(0)  # this process has begun no gather call of its own
+    store = MemoryGatherCalls(60)  # shared by both workers, as Redis is by worker processes
+    caller = backend.new_elder()["phone"]
+    call = {"CallSid": "CA" + "9d" * 16, "From": caller, "To": "+862568712349"}
+    assistant = ScriptedAssistant({"不用了": [Reply(text="好的。")]})
+    async with hotline_factory(mode="gather", assistant=assistant, gather_calls=store) as line:
+        begun = GatherCall(CallLog(line.services.backend, call["CallSid"], held=True), caller)
+        begun.log.open(caller, "phone", "gather")  # the other worker's first step; this one writes the record
+        assert await store.save(call["CallSid"], 0, begun.snapshot())
+        assert active_gather_calls() == 1
+        step = await post_webhook(line.http, AUTH_TOKEN, PUBLIC_URL, "/ivr/gather",
+                                  {**call, "SpeechResult": "不用了", "Confidence": "0.9"})
+        assert [s.text for s in ET.fromstring(step.text).iter("Say")] == ["好的。"]
+        assert active_gather_calls() == 1
+        ended = await post_webhook(line.http, AUTH_TOKEN, PUBLIC_URL, "/ivr/status", {**call, "CallStatus": "completed"})
+        assert ended.status_code == 204
+        assert active_gather_calls() == 0
+    assert call_record(backend, call["CallSid"])["status"] == "completed"
+

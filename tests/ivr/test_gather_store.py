@@ -1,5 +1,6 @@
 """Gather-mode calls between webhooks, in this process's memory and in the real local Redis (several
-workers): loaded and saved as JSON fields, a save only on top of the version loaded, forgotten at the end."""
+workers): loaded and saved as JSON fields, a save only on top of the version loaded, forgotten at the end,
+and counted (the calls in progress, for every worker alike)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,10 @@ from ivr.gather_store import MemoryGatherCalls, RedisGatherCalls, gather_calls
 from tests.availability import unavailable
 
 pytestmark = pytest.mark.anyio
-# No other test uses this database (test_tokens 13, test_run_prod 11/12, test_run_prod_postgres 9/10, bot 14).
+# No other test uses these databases (test_tokens 13, test_run_prod 11/12, test_run_prod_postgres 9/10,
+# test_run_prod_gather 7/8, bot 14). Database 5 is the counting tests' alone, so they can count exactly.
 REDIS_URL = "redis://127.0.0.1:6379/6"
+COUNT_REDIS_URL = "redis://127.0.0.1:6379/5"
 NOTHING_LISTENS = "redis://127.0.0.1:9/0"
 FIELDS = {"caller": "+8613900000001", "silent": 2, "keypad": {"state": {"step": "day", "service": 0}}, "text": "陪同就医"}
 
@@ -136,7 +139,58 @@ async def test_redis__unreachable_is_call_state_unavailable_for_every_operation(
     for operation in (calls.load("CA1"), calls.save("CA1", 0, FIELDS), calls.pop("CA1")):
         with pytest.raises(CallStateUnavailable):
             await operation
+    with pytest.raises(CallStateUnavailable):
+        calls.count()
     await calls.aclose()
+
+
+async def counting_redis(ttl_s: float) -> RedisGatherCalls:
+    """Redis database 5, its calls' index emptied: the count starts at 0."""
+    await (await redis_calls(60)).aclose()  # Redis must be there (skips or fails naming it otherwise)
+    calls = RedisGatherCalls(COUNT_REDIS_URL, ttl_s)
+    calls._counter.delete(RedisGatherCalls.INDEX)
+    return calls
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_count__each_call_stored_once_until_it_ends(store):
+    calls = MemoryGatherCalls(60) if store == "memory" else await counting_redis(60)
+    first, second = f"CA-count-1-{time.time_ns()}", f"CA-count-2-{time.time_ns()}"
+    try:
+        assert calls.count() == 0
+        assert await calls.save(first, 0, FIELDS)  # one worker answered its first webhook
+        assert await calls.save(second, 0, FIELDS)
+        assert await calls.save(first, 1, FIELDS)  # the next step, on any worker: still one call
+        assert not await calls.save(first, 1, FIELDS)  # a replayed step, refused
+        assert calls.count() == 2
+        await calls.pop(first)  # Twilio says it ended, to any worker
+        await calls.pop(first)
+        assert calls.count() == 1
+        await calls.pop(second)
+        assert calls.count() == 0
+    finally:
+        await calls.aclose()
+
+
+async def test_memory__an_expired_call_is_not_counted():
+    now = [0.0]
+    calls = MemoryGatherCalls(ttl_s=10, clock=lambda: now[0])
+    await calls.save("CA-m1", 0, FIELDS)
+    now[0] = 5.0
+    await calls.save("CA-m2", 0, FIELDS)
+    now[0] = 12.0
+    assert calls.count() == 1
+
+
+async def test_redis__an_expired_call_is_not_counted():
+    calls = await counting_redis(1)
+    try:
+        await calls.save(f"CA-expires-{time.time_ns()}", 0, FIELDS)
+        assert calls.count() == 1
+        await asyncio.sleep(1.3)  # Twilio never said it ended: forgotten with its state, 1 s after its last step
+        assert calls.count() == 0
+    finally:
+        await calls.aclose()
 
 
 def test_gather_calls__empty_url_keeps_calls_in_this_process():
