@@ -10,7 +10,8 @@ the final status.
 A gather-mode call is one webhook after another, perhaps on different workers: its record is
 rebuilt for each from ``snapshot()`` (the sequence number goes on where the last webhook left it,
 so turns are neither overwritten nor dropped as repeats), and its writes are ``held`` until the
-webhook's step is saved (``release()``), or dropped with the step (``discard()``). A write that
+webhook's step is saved (``release()``), or dropped with the step (``discard()``); the webhook then waits
+for them (``sent()``) before answering. A write that
 finds the call not yet opened (404: the worker that opened it has not written it yet) opens it
 here too, which the backend does once per SID, and writes again.
 """
@@ -97,6 +98,17 @@ class CallLog:
         self._put(self._backend.add_event, self.call_sid, {
             "seq": self._next(), "kind": kind, "detail": detail, "order_id": order_id, "handoff_id": handoff_id,
             "at": _now().isoformat()})
+
+    async def sent(self, timeout_s: float) -> bool:
+        """Wait (at most ``timeout_s``) until the writes queued so far are sent; False if they are still
+        going (they go on in the background)."""
+        if self._writer is None:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._writer), timeout_s)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def close(self, status: str, reason: str, *, timeout_s: float = 10.0) -> None:
         """Write the final status after everything queued; give up on the backend after ``timeout_s``."""

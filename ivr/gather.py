@@ -12,8 +12,8 @@ Twilio's voice cannot be slowed from here, so # in the menu only repeats the ste
 Between its webhooks a call is kept in ``services.gather_calls`` (``ivr.gather_store``: this
 process, or Redis when ``IVR_STATE_URL`` is set, so the next webhook may reach another worker).
 Each webhook loads the call, takes one step, and saves it; the call record's writes of that step
-are sent only once it is saved. If the store does not answer, the caller hears plainly that the
-line is busy and the call ends.
+are sent only once it is saved, and before the answer (waiting up to ``RECORD_WAIT_S``). If the store
+does not answer, the caller hears plainly that the line is busy and the call ends.
 
 ``yinling_active_calls{mode="gather"}`` is the number of calls in that store, read when Prometheus
 scrapes (``count_calls_in_metrics``): a worker cannot count gather calls itself, because a call's first
@@ -40,6 +40,7 @@ from ivr.services import IvrServices
 from observe.metrics import ACTIVE_CALLS, RECOGNISER_CONFIDENCE
 
 log = logging.getLogger(__name__)
+RECORD_WAIT_S = 2.0  # longest a webhook's answer waits for its step's record writes (Twilio waits 15 s in all)
 
 
 @dataclass
@@ -128,6 +129,10 @@ async def _step(services: IvrServices, call_sid: str, caller: str,
         call.log.discard()
         return answer
     call.log.release()
+    # The step's record is written before Twilio hears the answer: a worker killed once it had answered, its
+    # writes still queued, left a gap in the record that the next step, on another worker, numbered past.
+    if not await call.log.sent(RECORD_WAIT_S):
+        log.warning("ivr: gather call %s answered before its record was written (backend slow)", call_sid)
     return answer
 
 
