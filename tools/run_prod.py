@@ -12,7 +12,8 @@ services, `make sysdeps-prod` installs them). Background work (dispatch passes, 
 the job queue in PostgreSQL (YINLING_BACKGROUND=queue): every backend worker runs a queue worker and each
 job runs once across them (backend/jobs). Each worker's PostgreSQL sessions carry its name
 (application_name yinling-backend-i, libpq's PGAPPNAME), so pg_stat_activity says whose a query is.
-Secrets as `make run` (tools/run_all.py).
+Secrets as `make run` (tools/run_all.py). The hotline answers as IVR_MODE says (stream, the default, or gather),
+its calls shared in Redis either way; Twilio's webhooks need IVR_TWILIO_AUTH_TOKEN (Twilio's own, not generated).
 
 Ctrl-C stops everything. ``--state-dir`` gets ``pids.json`` (name → pid) for the fault tests.
 Run with the app environment's Python (it creates the databases with psycopg).

@@ -3,10 +3,14 @@ binds loopback only, each worker has its own port and its own PostgreSQL applica
 shared lives in PostgreSQL and Redis, background work on the job queue."""
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.availability import unavailable
 from tools.run_all import Ports
@@ -50,3 +54,23 @@ def test_prod_env__records_and_conversations_in_postgresql(name):
     assert env["YINLING_LOCK_STORE"] == "redis" and env["IVR_STATE_URL"].startswith("redis://127.0.0.1")
     assert env["YINLING_RASA_URL"] == "http://127.0.0.1:5005" and env["YINLING_LOG_FORMAT"] == "json"
     assert env["YINLING_BACKGROUND"] == "queue"
+
+
+@pytest.mark.parametrize("mode", ["stream", "gather"])
+def test_prod_env__the_hotline_mode_is_the_operators_and_its_calls_are_shared_in_redis(mode):
+    given = {"YINLING_SECRETS_FILE": "/nonexistent/secrets.env", **{n: "x" * 20 for n in (
+        "YINLING_SECRET_KEY", "YINLING_SERVICE_TOKEN", "IVR_SERVICE_TOKEN", "YINLING_CLAIM_SECRET",
+        "YINLING_ACTION_TOKEN")}}
+    env = prod_env({**given, **({"IVR_MODE": "gather"} if mode == "gather" else {})}, Layout(Ports()))
+    assert env.get("IVR_MODE", "stream") == mode
+    assert env["IVR_STATE_URL"] == "redis://127.0.0.1:6379/2"  # either mode's calls reach any worker
+    assert env["IVR_PUBLIC_URL"] == "http://127.0.0.1:8000"  # signatures are checked against the proxy's front
+
+
+def test_haproxy_config__an_action_call_with_the_domain_fits_in_one_buffer_so_it_can_be_replayed():
+    """HAProxy replays a request (retry-on) only if it fits in one buffer (tune.bufsize). Rasa's call to an action
+    server carries the whole domain as JSON besides the conversation's events: with the default 16 KB no action
+    call was replayed (tests/tools/test_run_prod_gather.py). Room for the domain four times over."""
+    bufsize = int(re.search(r"tune\.bufsize (\d+)", haproxy_config(Layout(Ports()))).group(1))
+    domain = Path(__file__).resolve().parents[2] / "bot" / "domain.yml"
+    assert bufsize >= 4 * len(json.dumps(yaml.safe_load(domain.read_text(encoding="utf-8"))).encode())
