@@ -86,7 +86,7 @@ test: export YINLING_TESTS_REQUIRE_ALL = 1
 # Much of the first two is waiting on real servers, real-time audio and browsers, so together they take
 # little more than the longest alone (measured: docs/benchmarks.md, "Test suite"). They share no ports
 # (each server takes a free one), no scratch database (each is named per run) and no Redis database
-# (bot: 14; live: 11-13). tests/ivr runs before tests/web in its process, as it always has.
+# (bot: 14; live: 5-13). tests/ivr runs before tests/web in its process, as it always has.
 LIVE_TESTS := tests/ivr tests/speech tests/tools tests/web
 test: sysdeps sysdeps-prod env env-bot bot-model web-assets whisper-model test-voice
 	@mkdir -p var/test-logs; status=0; start=$$(date +%s); \

@@ -1,113 +1,40 @@
 """`make run-prod`'s layout (tools/run_prod.py), started whole on scratch PostgreSQL databases and Redis
 database numbers, then faulted: kill -9 a Rasa server in the middle of a booking made through HAProxy, and
 the booking goes on on the other; kill -9 an action server, and a whole booking still goes through the other;
-kill -9 a backend worker, and the API still answers through the proxy,
-with the ledger verifying clean. Two Rasa model loads at once: run under the heavy lock."""
+kill -9 the backend worker serving a hotline call's Media Stream, and the stream ends, the API still answers
+through the proxy and a new call is served by the other, with the ledger verifying clean. Two Rasa model loads at once: run under the heavy lock."""
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 import signal
-import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.availability import unavailable
-from tests.ivr.servers import READY_TIMEOUT_S, free_port, rasa_ready
+from tests.ivr.simulator import SimulatedStream, post_webhook, stream_parameters
+from tests.tools import prod_layout
+from tests.tools.prod_layout import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ZHANG
 from tests.tools.test_run_all import listening_addresses, process_tree
-from tools import run_all
-from trust import claims, local_secrets
 
-ELDER_PHONE = "+8613912340001"   # 王秀英, demo elder
-POSTGRES = "postgresql+psycopg://root@127.0.0.1:5432"
 pytestmark = pytest.mark.slow
-
-
-class Layout:
-    def __init__(self, work: Path, env: dict, process: subprocess.Popen):
-        self.work, self.env, self.process = work, env, process
-        self.app = f"http://127.0.0.1:{env['YINLING_PORT']}"
-        self.rasa = f"http://127.0.0.1:{env['YINLING_RASA_PORT']}"
-
-    @property
-    def pids(self) -> dict[str, int]:
-        return json.loads((self.work / "state" / "pids.json").read_text())
-
-    def secrets(self) -> dict[str, str]:
-        return local_secrets.load(self.work / "secrets.env")
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(base_url=self.app + "/api/v1", timeout=30,
-                            headers={"Authorization": f"Bearer {self.secrets()['IVR_SERVICE_TOKEN']}"})
-
-    def say(self, text_: str, sender: str) -> str:
-        claim = claims.sign(self.secrets()["YINLING_CLAIM_SECRET"], conversation_id=sender, channel="phone",
-                            phone=ELDER_PHONE)
-        answer = httpx.post(self.rasa + "/webhooks/rest/webhook", timeout=120, json={
-            "sender": sender, "message": text_, "metadata": {"claim": claim, "channel": "phone"}})
-        answer.raise_for_status()
-        return " ".join(m.get("text") or "" for m in answer.json())
-
-    def orders(self) -> list[dict]:
-        with self.api() as api:
-            person = api.get(f"/persons/by-phone/{ELDER_PHONE}").json()
-            return api.get(f"/persons/{person['id']}/orders", params={"active": "true"}).json()
-
-
-def drop(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    engine = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory):
-    reason = rasa_ready() or (None if Path("/usr/sbin/haproxy").exists() else "no haproxy (make sysdeps-prod)")
-    if reason:
-        unavailable(reason)
-    try:
-        create_engine(f"{POSTGRES}/postgres").connect().close()
-    except Exception as exc:  # noqa: BLE001
-        unavailable(f"PostgreSQL at {POSTGRES}: {exc}")
+    prod_layout.require_layout_parts()
+    records, conversations = prod_layout.scratch_databases()
     work = tmp_path_factory.mktemp("run-prod")
-    tag = uuid.uuid4().hex[:8]
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("YINLING_", "IVR_"))}
-    base.update(YINLING_PORT=str(free_port()), YINLING_RASA_PORT=str(free_port()),
-                YINLING_ACTIONS_PORT=str(free_port()), YINLING_METRICS_PORT=str(free_port()),
-                DATABASE_URL=f"{POSTGRES}/yinling_prod_{tag}",
-                YINLING_TRACKER_STORE_URL=f"postgresql://root@127.0.0.1:5432/yinling_prodconv_{tag}",
-                YINLING_LOCK_STORE_DB="11", IVR_STATE_URL="redis://127.0.0.1:6379/12",
-                YINLING_SECRETS_FILE=str(work / "secrets.env"), IVR_SECRETS_FILE=str(work / "secrets.env"),
-                YINLING_BOT_OUTBOX=str(work / "outbox.jsonl"), YINLING_DISPATCH_INTERVAL_SECONDS="0",
-                TF_CPP_MIN_LOG_LEVEL="3")
-    log = open(work / "prod.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([run_all.APP_PY, "tools/run_prod.py", "--state-dir", str(work / "state")],
-                               cwd=run_all.ROOT, env=base, stdout=log, stderr=subprocess.STDOUT)
-    running = Layout(work, base, process)
+    env = prod_layout.scratch_env(work, database_url=records, tracker_url=conversations, lock_db=11, state_db=12,
+                                  YINLING_DISPATCH_INTERVAL_SECONDS="0")
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S + 300
-        while "production layout is up" not in (work / "prod.log").read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("run-prod did not come up; log tail:\n"
-                            + (work / "prod.log").read_text(errors="replace")[-4000:])
-            time.sleep(2)
-        yield running
+        with prod_layout.running(work, env) as running:
+            yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        drop(base["DATABASE_URL"])
-        drop(base["YINLING_TRACKER_STORE_URL"])
+        prod_layout.drop_database(records)
+        prod_layout.drop_database(conversations)
 
 
 def test_every_listening_socket_of_the_layout_is_on_loopback(layout):
@@ -142,11 +69,76 @@ def test_kill_9_an_action_server_and_a_whole_booking_still_goes_through(layout):
     assert [o["service_slug"] for o in layout.orders() if o["id"] not in before] == ["escort_medical"]
 
 
-def test_kill_9_a_backend_worker_and_the_proxy_keeps_answering_with_a_clean_ledger(layout):
-    os.kill(layout.pids["backend-2"], signal.SIGKILL)
+def serving_streams(layout) -> list[str]:
+    """The backend workers that serve a call's Media Stream now (their yinling_active_calls{mode="stream"})."""
+    return [name for name in layout.backends() if layout.metrics(name).get('yinling_active_calls{mode="stream"}')]
+
+
+async def place_call(layout, caller: str, call_sid: str) -> SimulatedStream:
+    """Twilio's side of a call through the proxy's app front: the signed voice webhook, then the websocket
+    its TwiML names (the front again, IVR_PUBLIC_URL)."""
+    async with httpx.AsyncClient(base_url=layout.app, timeout=60) as http:
+        answer = await post_webhook(http, TWILIO_AUTH_TOKEN, layout.app, "/ivr/voice", {
+            "CallSid": call_sid, "From": caller, "To": "+862568712349", "AccountSid": TWILIO_ACCOUNT_SID})
+    assert answer.status_code == 200, answer.text
+    stream = SimulatedStream(layout.app.replace("http://", "ws://") + "/ivr/stream", call_sid,
+                             stream_parameters(answer.text))
+    await stream.connect()
+    return stream
+
+
+async def twilio_says_it_ended(layout, caller: str, call_sid: str) -> int:
+    async with httpx.AsyncClient(base_url=layout.app, timeout=60) as http:
+        answer = await post_webhook(http, TWILIO_AUTH_TOKEN, layout.app, "/ivr/status", {
+            "CallSid": call_sid, "From": caller, "To": "+862568712349", "AccountSid": TWILIO_ACCOUNT_SID,
+            "CallStatus": "completed", "CallDuration": "30"})
+    return answer.status_code
+
+
+async def stream_worker_dies(layout, first: str, second: str) -> dict:
+    """The first call's worker killed once the caller hears the greeting; then the status callback Twilio
+    sends when a stream ends, 20 API requests, and a second call served whole."""
+    out: dict = {}
+    stream = await place_call(layout, ZHANG, first)
+    await stream.wait_for(lambda: stream.media, timeout=180, what="the first call's greeting")
+    [victim] = out["victim"] = await asyncio.to_thread(serving_streams, layout)
+    await stream.wait_for(lambda: stream.marks, timeout=60, what="the greeting's end")
+    frames = len(stream.media)
+    os.kill(layout.pids[victim], signal.SIGKILL)
+    killed_at = time.monotonic()
+    await stream.wait_for(lambda: stream.close_code is not None, timeout=30, what="the stream's end")
+    out["stream_ended_s"], out["close_code"] = time.monotonic() - killed_at, stream.close_code
+    out["frames_after_kill"] = len(stream.media) - frames
+    out["status_callback"] = await twilio_says_it_ended(layout, ZHANG, first)
     with layout.api() as api:
-        answered = [api.get("/ledger/head").status_code for _ in range(20)]
-    assert answered == [200] * 20
-    verify = subprocess.run([str(run_all.ROOT / ".venv" / "bin" / "yinling"), "ledger", "verify"], cwd=run_all.ROOT,
-                            env=layout.env, capture_output=True, text=True, timeout=300)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+        out["api"] = [api.get("/ledger/head").status_code for _ in range(20)]
+    again = await place_call(layout, ZHANG, second)
+    await again.wait_for(lambda: again.marks, timeout=180, what="the second call's greeting")
+    out["second_served_by"] = await asyncio.to_thread(serving_streams, layout)
+    await again.stop()
+    out["second_status_callback"] = await twilio_says_it_ended(layout, ZHANG, second)
+    return out
+
+
+def test_kill_9_the_backend_worker_serving_a_media_stream__the_stream_ends_and_the_other_serves_on(layout):
+    """A hotline call through the proxy's app front (stream mode, as run-prod starts by default), its worker
+    killed with SIGKILL after the greeting: the caller hears nothing more and the stream ends; Twilio's status
+    callback, 20 API requests and a new call all reach the other worker; nothing is half-stored (no order,
+    the killed call's record closed by the status callback, each record's turns numbered without a gap),
+    and the ledger verifies clean."""
+    before = {o["id"] for o in layout.orders(ZHANG)}
+    first, second = f"CA{uuid.uuid4().hex}", f"CA{uuid.uuid4().hex}"
+    out = asyncio.run(stream_worker_dies(layout, first, second))
+    print(f"\nstream worker killed: {out}")
+    survivor = [name for name in layout.backends() if name != out["victim"][0]]
+    assert out["stream_ended_s"] < 10 and out["status_callback"] == 204, out
+    assert out["api"] == [200] * 20, out
+    assert out["second_served_by"] == survivor and out["second_status_callback"] == 204, out
+    for call_sid in (first, second):
+        record = layout.call_record(call_sid)
+        assert record["status"] == "completed" and record["order_ids"] == [], record
+        seqs = sorted([t["seq"] for t in record["turns"]] + [e["seq"] for e in record["events"]])
+        assert seqs == list(range(1, len(seqs) + 1)), record
+    assert any(t["speaker"] == "assistant" for t in layout.call_record(second)["turns"])
+    assert [o for o in layout.orders(ZHANG) if o["id"] not in before] == []
+    layout.verify_ledger()

@@ -22,16 +22,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.availability import unavailable
-from tests.ivr.servers import READY_TIMEOUT_S, free_port, rasa_ready
-from tests.tools.test_run_prod import Layout
-from tools import run_all, run_prod
-from trust import claims
+from tests.ivr.servers import free_port
+from tests.tools import prod_layout
+from tests.tools.prod_layout import LI, LIU, WANG, ZHANG, turn
 
 pytestmark = pytest.mark.slow
 PG_VERSION = "15"
-WANG, ZHANG, LI = "+8613912340001", "+8613912340002", "+8613912340008"   # demo elders
-LIU = "+8613912340003"   # demo volunteer with 150 h of coins, ZHANG's wife (a gift within the family)
-REPEAT_WORDS = ("稍后", "再说一遍", "没听清", "连不上")
 
 
 def cluster(*args: str) -> subprocess.CompletedProcess:
@@ -40,9 +36,7 @@ def cluster(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory):
-    reason = rasa_ready() or (None if os.path.exists("/usr/sbin/haproxy") else "no haproxy (make sysdeps-prod)")
-    if reason:
-        unavailable(reason)
+    prod_layout.require_layout_parts()
     if os.geteuid() != 0 or cluster("pg_lsclusters").returncode != 0:
         unavailable("needs root and Debian's postgresql-common (pg_createcluster) for a server of its own")
     tag, pg_port = uuid.uuid4().hex[:8], free_port()
@@ -53,82 +47,18 @@ def layout(tmp_path_factory):
         unavailable(f"pg_createcluster: {made.stderr[-500:]}")
     work = tmp_path_factory.mktemp("run-prod-pg")
     server = f"postgres@127.0.0.1:{pg_port}"
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("YINLING_", "IVR_", "PG"))}
-    base.update(YINLING_PORT=str(free_port()), YINLING_RASA_PORT=str(free_port()),
-                YINLING_ACTIONS_PORT=str(free_port()), YINLING_METRICS_PORT=str(free_port()),
-                DATABASE_URL=f"postgresql+psycopg://{server}/yinling",
-                YINLING_TRACKER_STORE_URL=f"postgresql://{server}/yinling_conversations",
-                YINLING_LOCK_STORE_DB="9", IVR_STATE_URL="redis://127.0.0.1:6379/10",  # no other test uses these
-                YINLING_SECRETS_FILE=str(work / "secrets.env"), IVR_SECRETS_FILE=str(work / "secrets.env"),
-                YINLING_BOT_OUTBOX=str(work / "outbox.jsonl"), YINLING_DISPATCH_INTERVAL_SECONDS="2",
-                TF_CPP_MIN_LOG_LEVEL="3")
-    log = open(work / "prod.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([run_all.APP_PY, "tools/run_prod.py", "--state-dir", str(work / "state")],
-                               cwd=run_all.ROOT, env=base, stdout=log, stderr=subprocess.STDOUT)
-    running = Layout(work, base, process)
-    running.cluster = name
-    running.db = create_engine(base["DATABASE_URL"], pool_pre_ping=True)
+    env = prod_layout.scratch_env(work, database_url=f"postgresql+psycopg://{server}/yinling",
+                                  tracker_url=f"postgresql://{server}/yinling_conversations",
+                                  lock_db=9, state_db=10,  # no other test uses these
+                                  YINLING_DISPATCH_INTERVAL_SECONDS="2")
+    db = create_engine(env["DATABASE_URL"], pool_pre_ping=True)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S + 300
-        while "production layout is up" not in (work / "prod.log").read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("run-prod did not come up; log tail:\n"
-                            + (work / "prod.log").read_text(errors="replace")[-4000:])
-            time.sleep(2)
-        yield running
+        with prod_layout.running(work, env) as running:
+            running.cluster, running.db = name, db
+            yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        running.db.dispose()
+        db.dispose()
         cluster("pg_dropcluster", PG_VERSION, name, "--stop")
-
-
-def say(layout: Layout, words: str, sender: str, phone: str) -> tuple[int, str]:
-    claim = claims.sign(layout.secrets()["YINLING_CLAIM_SECRET"], conversation_id=sender, channel="phone",
-                        phone=phone)
-    try:
-        answer = httpx.post(layout.rasa + "/webhooks/rest/webhook", timeout=120, json={
-            "sender": sender, "message": words, "metadata": {"claim": claim, "channel": "phone"}})
-    except httpx.HTTPError as exc:
-        return 0, type(exc).__name__
-    if answer.status_code != 200:
-        return answer.status_code, answer.text[:200]
-    return 200, " ".join(m.get("text") or "" for m in answer.json())
-
-
-def turn(layout, words: str, sender: str, phone: str, expect: tuple[str, ...], log: list) -> str:
-    """One caller turn; when the line answers with an error, nothing, or asks the caller to repeat, the caller
-    says the same words again, up to four times. The hotline speaks each of these plainly: an error is
-    ASSISTANT_DOWN (系统有点忙…), an empty answer NOT_HEARD (对不起，我没听清，请再说一遍。)."""
-    for _attempt in range(5):
-        status, reply = say(layout, words, sender, phone)
-        log.append((sender[-4:], words, status, reply[:60]))
-        if status == 200 and any(word in reply for word in expect):
-            return reply
-        plain = status != 200 or not reply.strip() or any(word in reply for word in REPEAT_WORDS)
-        assert plain, f"neither on nor plain: {reply}"
-        time.sleep(3)
-    pytest.fail(f"{words!r} never went through: {log}")
-
-
-def person_id(layout, phone: str) -> int:
-    with layout.api() as api:
-        return api.get(f"/persons/by-phone/{phone}").json()["id"]
-
-
-def active_orders(layout, phone: str) -> list[dict]:
-    with layout.api() as api:
-        return api.get(f"/persons/{person_id(layout, phone)}/orders", params={"active": "true"}).json()
-
-
-def verify_ledger(layout) -> None:
-    verify = subprocess.run([str(run_all.ROOT / ".venv" / "bin" / "yinling"), "ledger", "verify"], cwd=run_all.ROOT,
-                            env=layout.env, capture_output=True, text=True, timeout=300)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
 def gift(layout, key: str, giver: int, elder: int) -> int:
@@ -147,20 +77,15 @@ def gift(layout, key: str, giver: int, elder: int) -> int:
     pytest.fail(f"gift {key} never went through")
 
 
-def report(layout: Layout, log: list, senders: list[str]) -> str:
-    """Every turn in full, then the layout's log lines about these conversations and its warnings: pytest
-    shortens an assertion's message, and the CI log is all there is to read afterwards."""
-    lines = [repr(entry) for entry in log]
-    server_lines = [line for line in (layout.work / "prod.log").read_text(errors="replace").splitlines()
-                    if any(s in line for s in senders) or '"WARNING"' in line or '"ERROR"' in line
-                    or "WARNING" in line[:60] or "ERROR" in line[:60]]
-    return "\n".join(["turns:", *lines, "layout log (these conversations, warnings, errors; last 150):",
-                      *[line[:400] for line in server_lines[-150:]]])
+def report(layout, log: list, senders: list[str]) -> str:
+    """Every turn in full, then the layout's log lines about these conversations and its warnings."""
+    return "\n".join(["turns:", *[repr(entry) for entry in log],
+                      "layout log (these conversations, warnings, errors; last 150):", *layout.log_lines(*senders)])
 
 
 def test_restart_postgresql_mid_bookings_and_gifts__each_goes_on_once_and_the_outbox_drains(layout):
-    before = {phone: {o["id"] for o in active_orders(layout, phone)} for phone in (WANG, ZHANG)}
-    giver, elder = person_id(layout, LIU), person_id(layout, ZHANG)
+    before = {phone: {o["id"] for o in layout.orders(phone)} for phone in (WANG, ZHANG)}
+    giver, elder = layout.person_id(LIU), layout.person_id(ZHANG)
     talks = {WANG: (f"CA{uuid.uuid4().hex}", "我想预约送餐，明天中午", "送餐"),
              ZHANG: (f"CA{uuid.uuid4().hex}", "嗯那个我下礼拜二要去医院复查，能不能找个人陪我去", "陪同就医")}
     log: list = []
@@ -197,18 +122,13 @@ def test_restart_postgresql_mid_bookings_and_gifts__each_goes_on_once_and_the_ou
         pytest.fail(report(layout, log, [sender for sender, _w, _s in talks.values()]), pytrace=False)
     assert len(set(results["gifts"])) == 4
 
-    flush = subprocess.run([run_all.BOT_PY, "-m", "bot.actions.backend_client", "flush"], cwd=run_all.ROOT,
-                           env=run_prod.prod_env(layout.env, run_prod.Layout(run_all.Ports.from_env(layout.env))),
-                           capture_output=True, text=True, timeout=120)
-    assert flush.returncode == 0, flush.stdout + flush.stderr
-    outbox = layout.work / "outbox.jsonl"
-    assert not outbox.exists() or not outbox.read_text().strip(), outbox.read_text()
+    layout.flush_bot_outbox()
     for phone, (_sender, _words, service) in talks.items():
-        new = [o["service_slug"] for o in active_orders(layout, phone) if o["id"] not in before[phone]]
+        new = [o["service_slug"] for o in layout.orders(phone) if o["id"] not in before[phone]]
         assert new == [{"送餐": "meal_delivery", "陪同就医": "escort_medical"}[service]], (phone, new, log)
     with layout.db.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM ledger_entries")) == entries_before + 4
-    verify_ledger(layout)
+    layout.verify_ledger()
     deadline = time.monotonic() + 60  # the queue works again: every order event has been read by the outbox
     while time.monotonic() < deadline:
         with layout.db.connect() as connection:
@@ -226,7 +146,7 @@ def test_kill_9_the_worker_running_a_dispatcher_job__the_job_runs_again_once(lay
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).replace(hour=15, minute=0, second=0,
                                                                                       microsecond=0)
     with layout.api() as api:
-        order = api.post("/orders", json={"recipient_id": person_id(layout, LI), "service_slug": "chat_companion",
+        order = api.post("/orders", json={"recipient_id": layout.person_id(LI), "service_slug": "chat_companion",
                                           "start_at": tomorrow.isoformat(), "duration_minutes": 60,
                                           "channel": "phone"}).json()
     order_id = order["id"]
@@ -276,4 +196,4 @@ def test_kill_9_the_worker_running_a_dispatcher_job__the_job_runs_again_once(lay
         time.sleep(1)
     assert retried == 1
     assert kinds() == ["offered", "timed_out", "offered"]  # timed out once, offered to the next volunteer once
-    verify_ledger(layout)
+    layout.verify_ledger()
