@@ -5,6 +5,7 @@ on scratch databases and Redis database numbers of the test module's own.
 - ``running``: run-prod started with it, waited for, stopped with SIGTERM afterwards (killed if it lingers);
 - ``Layout``: what the tests ask of a running layout: process ids, secrets, the API, the Rasa REST channel
   as a phone caller, each backend worker's metrics, ``yinling ledger verify``, the bot outbox flushed;
+- ``GatherCaller``: Twilio's side of a gather-mode hotline call through the app front, signed webhooks;
 - ``turn``: one caller turn said again while the line answers with an error, nothing, or a plain request to
   repeat (what a caller on the hotline does), failing on anything else.
 
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator
 
@@ -27,7 +29,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from ivr import prompts
 from tests.availability import unavailable
+from tests.ivr.simulator import sign
 from tests.ivr.servers import READY_TIMEOUT_S, free_port, rasa_ready
 from tools import run_all, run_prod
 from trust import claims, local_secrets
@@ -218,3 +222,47 @@ def turn(layout: Layout, words: str, sender: str, phone: str, expect: tuple[str,
         assert plain, f"neither on nor plain: {reply}"
         time.sleep(3)
     pytest.fail(f"{words!r} never went through: {log}")
+
+
+class GatherCaller:
+    """Twilio's side of a gather-mode call through the proxy's app front: each webhook signed with the
+    layout's auth token over its public URL (the front); ``heard`` keeps every <Say> in order, ``spoken`` every
+    SpeechResult sent (a repeat included)."""
+
+    def __init__(self, layout, phone: str):
+        self.layout, self.heard, self.spoken = layout, [], []
+        self.call = {"CallSid": f"CA{uuid.uuid4().hex}", "From": phone, "To": "+862568712349",
+                     "AccountSid": TWILIO_ACCOUNT_SID}
+
+    def post(self, path: str, **params: str) -> list[str]:
+        form = {**self.call, **params}
+        url = self.layout.app + path
+        answer = httpx.post(url, data=form, timeout=60,
+                            headers={"X-Twilio-Signature": sign(TWILIO_AUTH_TOKEN, url, form)})
+        assert answer.status_code in (200, 204), (answer.status_code, answer.text)
+        said = [say.text for say in ET.fromstring(answer.text).iter("Say")] if answer.text else []
+        self.heard += said
+        return said
+
+    def say(self, words: str, expect: str) -> str:
+        """Speech as Twilio recognised it; said again (up to three times) while the line plainly asks for it."""
+        for _attempt in range(3):
+            self.spoken.append(words)
+            said = " ".join(self.post("/ivr/gather", SpeechResult=words, Confidence="0.92"))
+            if expect in said:
+                return said
+            assert prompts.NOT_HEARD in said or prompts.ASSISTANT_DOWN in said, said
+        pytest.fail(f"{words!r} never went through: {self.heard}")
+
+    def assert_record_whole(self, order_id: int) -> dict:
+        """The call's record once Twilio said it ended: completed, naming the one order, every caller's
+        webhook once, every prompt heard (the consent notice is an event), numbered without a gap."""
+        record = self.layout.call_record(self.call["CallSid"])
+        assert record["mode"] == "gather" and record["status"] == "completed", record
+        assert record["order_ids"] == [order_id], record["order_ids"]
+        assert [t["text"] for t in record["turns"] if t["speaker"] == "caller"] == self.spoken, record["turns"]
+        said = [t["text"] for t in record["turns"] if t["speaker"] == "assistant"]
+        assert said == [text_ for text_ in self.heard if text_ != prompts.CONSENT], (said, self.heard)
+        seqs = sorted([t["seq"] for t in record["turns"]] + [e["seq"] for e in record["events"]])
+        assert seqs == list(range(1, len(seqs) + 1)), seqs
+        return record

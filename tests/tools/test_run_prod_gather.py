@@ -8,7 +8,9 @@ the calls kept in Redis between them), faulted in the middle of what it is doing
   died;
 - a hotline call through the proxy's app front, the backend worker that served its last webhook killed with
   SIGKILL: the next webhooks reach the other worker, which goes on from the call kept in Redis to the booking;
-  the call record is whole and ``yinling_active_calls{mode="gather"}`` is the same honest count on each worker.
+  the call record is whole and ``yinling_active_calls{mode="gather"}`` is the same honest count on each worker;
+- a hotline call through the proxy, rasa-1 killed with SIGKILL after its first assistant turn: the other Rasa
+  server goes on from the conversation in PostgreSQL to the booking, the call record whole.
 
 The action-server fault does not depend on the hotline's mode; it is here because this module's layout has both
 action servers alive (test_run_prod.py kills one). Two Rasa model loads at once: run under the heavy lock."""
@@ -20,7 +22,6 @@ import signal
 import threading
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -28,9 +29,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ivr import prompts
-from tests.ivr.simulator import sign
 from tests.tools import prod_layout
-from tests.tools.prod_layout import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, WANG, ZHANG, turn
+from tests.tools.prod_layout import LI, WANG, ZHANG, GatherCaller, turn
 
 pytestmark = pytest.mark.slow
 ASSISTANT_OK = 'yinling_assistant_latency_seconds_count{result="ok"}'
@@ -127,35 +127,6 @@ def test_kill_9_the_action_server_whose_booking_write_waits_in_the_backend__book
     layout.verify_ledger()
 
 
-class GatherCaller:
-    """Twilio's side of a gather-mode call through the proxy's app front: each webhook signed with the
-    layout's auth token over its public URL (the front); ``heard`` keeps every <Say> in order."""
-
-    def __init__(self, layout, phone: str):
-        self.layout, self.heard = layout, []
-        self.call = {"CallSid": f"CA{uuid.uuid4().hex}", "From": phone, "To": "+862568712349",
-                     "AccountSid": TWILIO_ACCOUNT_SID}
-
-    def post(self, path: str, **params: str) -> list[str]:
-        form = {**self.call, **params}
-        url = self.layout.app + path
-        answer = httpx.post(url, data=form, timeout=60,
-                            headers={"X-Twilio-Signature": sign(TWILIO_AUTH_TOKEN, url, form)})
-        assert answer.status_code in (200, 204), (answer.status_code, answer.text)
-        said = [say.text for say in ET.fromstring(answer.text).iter("Say")] if answer.text else []
-        self.heard += said
-        return said
-
-    def say(self, words: str, expect: str) -> str:
-        """Speech as Twilio recognised it; said again (up to three times) while the line plainly asks for it."""
-        for _attempt in range(3):
-            said = " ".join(self.post("/ivr/gather", SpeechResult=words, Confidence="0.92"))
-            if expect in said:
-                return said
-            assert prompts.NOT_HEARD in said or prompts.ASSISTANT_DOWN in said, said
-        pytest.fail(f"{words!r} never went through: {self.heard}")
-
-
 def served_assistant_turns(layout) -> dict[str, float]:
     return {name: layout.metrics(name).get(ASSISTANT_OK, 0.0) for name in layout.backends()}
 
@@ -193,5 +164,40 @@ def test_gather_call_through_the_proxy_across_a_backend_worker_kill__booked_once
     assert said == [text_ for text_ in caller.heard if text_ != prompts.CONSENT]  # the dead worker's turns too
     seqs = sorted([t["seq"] for t in record["turns"]] + [e["seq"] for e in record["events"]])
     assert seqs == list(range(1, len(seqs) + 1))
+    layout.flush_bot_outbox()
+    layout.verify_ledger()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_kill_9_a_rasa_server_in_the_middle_of_a_gather_call__the_other_goes_on_booked_once(layout):
+    """The Rasa server that served the call's first assistant turn (the one whose CPU time grew during it)
+    killed after that turn: HAProxy's round robin sends the next turns to the other, or retries there the dead
+    one's refused connection; the other reads the conversation from the PostgreSQL tracker store and goes on. A turn the proxy could not place would reach
+    the caller as ASSISTANT_DOWN, a plain request to repeat, and the caller repeats."""
+    before = {o["id"] for o in layout.orders(LI)}
+    caller = GatherCaller(layout, LI)
+    assert caller.post("/ivr/voice")[0] == prompts.CONSENT
+    rasas = [f"rasa-{i}" for i in range(1, layout.plan.rasas + 1)]
+    cpu = {name: cpu_seconds(layout.pids[name]) for name in rasas}
+    caller.say("我想预约送餐，明天中午", "")
+    cpu = {name: round(cpu_seconds(layout.pids[name]) - cpu[name], 2) for name in rasas}
+    victim = max(cpu, key=cpu.get)  # the one that served the turn: parsing and predicting it took its CPU
+    os.kill(layout.pids[victim], signal.SIGKILL)
+    started = time.monotonic()
+    read_back = caller.say("没有", "对吗")
+    assert "送餐" in read_back, read_back
+    caller.say("对", "约好了")
+    measured = {"cpu_s_in_first_turn": cpu, "killed": victim, "after_kill_s": round(time.monotonic() - started, 2),
+                "repeats": len(caller.spoken) - 3}
+    assert caller.post("/ivr/status", CallStatus="completed", CallDuration="60") == []
+    print(f"\nRasa server killed mid gather call: {measured}\nheard: {caller.heard}\nspoken: {caller.spoken}")
+    new = [o for o in layout.orders(LI) if o["id"] not in before]
+    assert [o["service_slug"] for o in new] == ["meal_delivery"], (new, caller.heard)
+    caller.assert_record_whole(new[0]["id"])
     layout.flush_bot_outbox()
     layout.verify_ledger()

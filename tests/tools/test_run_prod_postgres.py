@@ -1,6 +1,7 @@
 """`make run-prod`'s layout on a PostgreSQL server of its own, faulted where the job queue and the database
-meet: PostgreSQL restarted in the middle of two phone bookings and of coin gifts, and the backend worker
-running a dispatcher job killed with SIGKILL in the middle of that job.
+meet: PostgreSQL restarted in the middle of two phone bookings and of coin gifts, then in the middle of a
+hotline call (the layout's hotline in gather mode, each step a signed webhook through the app front), and the
+backend worker running a dispatcher job killed with SIGKILL in the middle of that job.
 
 The server is a Debian cluster made for this module (``pg_createcluster``, restarted with ``pg_ctlcluster``,
 dropped afterwards), not the machine's ``main``: restarting the shared server would break every other test
@@ -18,13 +19,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.availability import unavailable
 from tests.ivr.servers import free_port
 from tests.tools import prod_layout
-from tests.tools.prod_layout import LI, LIU, WANG, ZHANG, turn
+from ivr import prompts
+from tests.tools.prod_layout import LI, LIU, WANG, ZHANG, GatherCaller, turn
 
 pytestmark = pytest.mark.slow
 PG_VERSION = "15"
@@ -50,7 +53,7 @@ def layout(tmp_path_factory):
     env = prod_layout.scratch_env(work, database_url=f"postgresql+psycopg://{server}/yinling",
                                   tracker_url=f"postgresql://{server}/yinling_conversations",
                                   lock_db=9, state_db=10,  # no other test uses these
-                                  YINLING_DISPATCH_INTERVAL_SECONDS="2")
+                                  YINLING_DISPATCH_INTERVAL_SECONDS="2", IVR_MODE="gather")
     db = create_engine(env["DATABASE_URL"], pool_pre_ping=True)
     try:
         with prod_layout.running(work, env) as running:
@@ -140,6 +143,72 @@ def test_restart_postgresql_mid_bookings_and_gifts__each_goes_on_once_and_the_ou
         time.sleep(2)
     assert behind == 0
     (layout.work / "pg-restart-turns.json").write_text(json.dumps(log, ensure_ascii=False, indent=1))
+
+
+def test_restart_postgresql_in_the_middle_of_a_gather_call__it_goes_on_booked_once(layout):
+    """A hotline call in gather mode through the app front; after its first step the restart begins, and the
+    call's next webhooks are sent once the server refuses connections (so they meet it down, not before or
+    after). The call goes on, or the caller hears plainly that he should repeat, and does."""
+    before = {o["id"] for o in layout.orders(LI)}
+    caller = GatherCaller(layout, LI)
+    assert caller.post("/ivr/voice")[0] == prompts.CONSENT
+    caller.say("我想预约送餐，明天中午", "")
+    measured: dict = {}
+
+    def restart() -> None:
+        started = time.monotonic()
+        measured["restart"] = cluster("pg_ctlcluster", "-m", "fast", PG_VERSION, layout.cluster, "restart")
+        measured["restart_s"] = round(time.monotonic() - started, 2)
+
+    restarting = threading.Thread(target=restart)
+    restarting.start()
+    started, deadline = time.monotonic(), time.monotonic() + 30
+    while server_answers(layout):
+        assert time.monotonic() < deadline, "PostgreSQL never went down"
+        time.sleep(0.05)
+    measured["down_after_s"] = round(time.monotonic() - started, 2)
+    try:
+        read_back = caller.say("没有", "对吗")
+        measured["read_back_at_s"] = round(time.monotonic() - started, 2)
+        caller.say("对", "约好了")
+        measured["booked_at_s"] = round(time.monotonic() - started, 2)
+    finally:
+        restarting.join(120)
+        print(f"\ngather call across a PostgreSQL restart: { {k: v for k, v in measured.items() if k != 'restart'} }"
+              f"\nheard: {caller.heard}\nspoken: {caller.spoken}\nlayout log:\n"
+              + "\n".join(layout.log_lines(caller.call["CallSid"], last=40)))
+    assert measured["restart"].returncode == 0, measured["restart"].stderr
+    assert "送餐" in read_back, read_back
+    assert caller.post("/ivr/status", CallStatus="completed", CallDuration="60") == []
+    layout.flush_bot_outbox()
+    new = [o for o in layout.orders(LI) if o["id"] not in before]
+    assert [o["service_slug"] for o in new] == ["meal_delivery"], (new, caller.heard)
+    caller.assert_record_whole(new[0]["id"])
+    layout.verify_ledger()
+    assert_order_events_read(layout)
+
+
+def server_answers(layout) -> bool:
+    """A new connection to the module's PostgreSQL server is accepted (1 s to connect)."""
+    try:
+        with psycopg.connect(layout.env["DATABASE_URL"].replace("+psycopg", ""), connect_timeout=1):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def assert_order_events_read(layout) -> None:
+    """The SMS outbox works again: it has read every order event (within a minute)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with layout.db.connect() as connection:
+            behind = connection.scalar(text(
+                "SELECT (SELECT coalesce(max(id), 0) FROM order_events) - "
+                "coalesce((SELECT last_event_id FROM message_cursors WHERE name = 'order_events'), 0)"))
+        if behind == 0:
+            return
+        time.sleep(2)
+    assert behind == 0
 
 
 def test_kill_9_the_worker_running_a_dispatcher_job__the_job_runs_again_once(layout):
