@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -170,15 +171,16 @@ def test_gather_call_through_the_proxy_across_a_backend_worker_kill__booked_once
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time the process has used (/proc/<pid>/stat, fields 14 and 15)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_kill_9_a_rasa_server_in_the_middle_of_a_gather_call__the_other_goes_on_booked_once(layout):
     """The Rasa server that served the call's first assistant turn (the one whose CPU time grew during it)
     killed after that turn: HAProxy's round robin sends the next turns to the other, or retries there the dead
-    one's refused connection; the other reads the conversation from the PostgreSQL tracker store and goes on. A turn the proxy could not place would reach
-    the caller as ASSISTANT_DOWN, a plain request to repeat, and the caller repeats."""
+    one's refused connection; the other reads the conversation from the PostgreSQL tracker store and goes on.
+    A turn the proxy could not place would reach the caller as ASSISTANT_DOWN, a plain request to repeat, and
+    the caller repeats."""
     before = {o["id"] for o in layout.orders(LI)}
     caller = GatherCaller(layout, LI)
     assert caller.post("/ivr/voice")[0] == prompts.CONSENT
