@@ -132,16 +132,7 @@ def test_restart_postgresql_mid_bookings_and_gifts__each_goes_on_once_and_the_ou
     with layout.db.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM ledger_entries")) == entries_before + 4
     layout.verify_ledger()
-    deadline = time.monotonic() + 60  # the queue works again: every order event has been read by the outbox
-    while time.monotonic() < deadline:
-        with layout.db.connect() as connection:
-            behind = connection.scalar(text(
-                "SELECT (SELECT coalesce(max(id), 0) FROM order_events) - "
-                "coalesce((SELECT last_event_id FROM message_cursors WHERE name = 'order_events'), 0)"))
-        if behind == 0:
-            break
-        time.sleep(2)
-    assert behind == 0
+    assert_order_events_read(layout)  # the queue works again: every order event has been read by the outbox
     (layout.work / "pg-restart-turns.json").write_text(json.dumps(log, ensure_ascii=False, indent=1))
 
 
